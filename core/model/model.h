@@ -93,6 +93,16 @@ int gw_transformer_forward(gw_session *s, const int32_t *tokens, int n, float *l
                            int all_logits, gw_err *err);
 int gw_griffin_forward(gw_session *s, const int32_t *tokens, int n, float *logits,
                        int all_logits, gw_err *err);
+/* Per-architecture parts of model building: read the config from metadata
+ * (general.architecture already known), then bind and shape-check tensors. */
+int gw_transformer_config(const gw_gguf *meta, gw_config *cfg, gw_err *err);
+int gw_transformer_bind(gw_model *m, gw_err *err);
+int gw_griffin_config(const gw_gguf *meta, gw_config *cfg, gw_err *err);
+int gw_griffin_bind(gw_model *m, gw_err *err);
+/* Look up a tensor and check its type is usable and its shape is
+ * {ne0, ne1, ne2} (0 = any; trailing 1s implied). required=0 -> may be NULL. */
+int gw_model_tensor(gw_model *m, const char *name, int64_t ne0, int64_t ne1, int64_t ne2,
+                    int required, const gw_tensor **out, gw_err *err);
 /* Session state allocation per architecture. */
 int gw_transformer_session_init(gw_session *s, gw_err *err);
 int gw_griffin_session_init(gw_session *s, gw_err *err);
