@@ -107,6 +107,7 @@ int gw_model_tensor(gw_model *m, const char *name, int64_t ne0, int64_t ne1, int
 int gw_transformer_session_init(gw_session *s, gw_err *err);
 int gw_griffin_session_init(gw_session *s, gw_err *err);
 void gw_griffin_session_reset(gw_session *s);
+void gw_griffin_session_free(gw_session *s); /* frees what griffin_session_init allocated */
 
 /* Build a model from a validated set (takes ownership of set on success and
  * on failure). */
