@@ -1,6 +1,6 @@
 # wasm.cmake — the Emscripten side of the CMake tree (included from the root
 # CMakeLists.txt when configured with emcmake). Builds:
-#   gemwasm-cli-{mt,st}.js   the CLI (cli/*.c) for Node, files through NODERAWFS
+#   cli/gemwasm-cli-{mt,st}.js  the CLI (cli/*.c) for Node, files through NODERAWFS
 #   gemwasm-{mt,st,scalar}.js  the module for web/ (wasm/*.c exports), three
 #                              variants: SIMD128+pthreads, SIMD128, scalar
 # Output goes to ${CMAKE_BINARY_DIR}/ (copied into web/dist by the build script).
@@ -42,8 +42,11 @@ function(gw_wasm_cli name core threads)
   if(threads)
     target_link_options(${name} PRIVATE -pthread -sPTHREAD_POOL_SIZE=4)
   endif()
-  set_target_properties(${name} PROPERTIES SUFFIX ".js" RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+  set_target_properties(${name} PROPERTIES SUFFIX ".js" RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/cli)
 endfunction()
+# The CLI output is CommonJS (and so is the pthread worker script it spawns),
+# while the package is "type": "module": mark its folder as CommonJS.
+file(WRITE ${CMAKE_BINARY_DIR}/cli/package.json "{ \"type\": \"commonjs\" }\n")
 gw_wasm_cli(gemwasm-cli-mt gwcore_mt ",worker")
 gw_wasm_cli(gemwasm-cli-st gwcore_st "")
 
