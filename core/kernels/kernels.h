@@ -66,6 +66,12 @@ void gw_rope_ref(float *x, int rot_dim, int pos, float theta);
 void gw_softmax_ref(float *x, int n);
 float gw_dot_f32_ref(const float *a, const float *b, int n);
 
+/* Reads every byte of buf (a multiple of 64 bytes is read; 64-byte
+ * aligned buffers read fastest), split across the pool's threads like a
+ * matmul's rows; returns a checksum so the reads are not optimised away.
+ * For bandwidth measurement (membench.c). */
+uint32_t gw_read_buffer(gw_pool *pool, const void *buf, size_t bytes);
+
 /* "simd128" or "scalar": what this build's kernels use. */
 const char *gw_kernels_simd_name(void);
 

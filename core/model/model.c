@@ -10,8 +10,9 @@
 
 int gw_model_tensor(gw_model *m, const char *name, int64_t ne0, int64_t ne1, int64_t ne2,
                     int required, const gw_tensor **out, gw_err *err) {
-    const gw_tensor *t = gw_gguf_set_find_tensor(m->files, name);
     *out = NULL;
+    if (m->synthetic) return required ? gw_synthetic_tensor(m, name, ne0, ne1, ne2, out, err) : GW_OK;
+    const gw_tensor *t = gw_gguf_set_find_tensor(m->files, name);
     if (!t) {
         if (!required) return GW_OK;
         return gw_set_err(err, GW_E_NOT_FOUND, "%s: missing tensor '%s'",
@@ -42,7 +43,7 @@ int gw_model_tensor(gw_model *m, const char *name, int64_t ne0, int64_t ne1, int
     return GW_OK;
 }
 
-static const char *arch_name(gw_arch a) {
+const char *gw_arch_name(gw_arch a) {
     switch (a) {
     case GW_ARCH_GEMMA: return "gemma";
     case GW_ARCH_GEMMA2: return "gemma2";
@@ -85,11 +86,19 @@ int gw_model_from_gguf_set(gw_gguf_set *set, gw_model **out, gw_err *err) {
     if (rc) goto fail;
     rc = gw_model_attach_tokenizer(m, meta, err);
     if (rc) goto fail;
+    gw_model_fill_info(m);
+    *out = m;
+    return GW_OK;
+fail:
+    gw_model_free(m);
+    return rc;
+}
 
+void gw_model_fill_info(gw_model *m) {
     gw_model_info *in = &m->info;
     const gw_config *c = &m->cfg;
     in->arch = c->arch;
-    in->arch_name = arch_name(c->arch);
+    in->arch_name = gw_arch_name(c->arch);
     in->n_vocab = c->n_vocab;
     in->n_embd = c->n_embd;
     in->n_layer = c->n_layer;
@@ -99,21 +108,17 @@ int gw_model_from_gguf_set(gw_gguf_set *set, gw_model **out, gw_err *err) {
     in->n_ff = c->n_ff;
     in->n_ctx_train = c->n_ctx_train;
     in->sliding_window = c->sliding_window;
-    in->weight_bytes = gw_gguf_set_data_bytes(set);
+    in->weight_bytes = m->files ? gw_gguf_set_data_bytes(m->files) : m->info.weight_bytes;
     in->bos_id = c->bos_id;
     in->eos_id = c->eos_id;
     in->eot_id = c->eot_id;
-    *out = m;
-    return GW_OK;
-fail:
-    gw_model_free(m);
-    return rc;
 }
 
 void gw_model_free(gw_model *m) {
     if (!m) return;
     gw_model_detach_tokenizer(m);
     gw_gguf_set_free(m->files);
+    gw_synthetic_free(m->synthetic);
     free(m);
 }
 

@@ -57,6 +57,7 @@ struct gw_model {
     const gw_tensor *tok_embd, *output_norm, *output; /* output == tok_embd when tied */
     gw_layer layers[GW_MAX_LAYERS];
     void *tokenizer;         /* gw_tokenizer* when the GGUF carries one (tokenizer.c) */
+    struct gw_synthetic *synthetic; /* set for bench models built by synthetic.c */
 };
 
 /* Attention cache of one layer: a ring of n_slots positions.
@@ -108,6 +109,24 @@ int gw_transformer_session_init(gw_session *s, gw_err *err);
 int gw_griffin_session_init(gw_session *s, gw_err *err);
 void gw_griffin_session_reset(gw_session *s);
 void gw_griffin_session_free(gw_session *s); /* frees what griffin_session_init allocated */
+
+/* A model of a real shape ("gemma-2b", "gemma-2-2b", "gemma-3-1b",
+ * "gemma-3-270m", "recurrentgemma-2b") with random weights made directly in
+ * the given type (synthetic.c), for benchmarks: no checkpoint needed. */
+int gw_model_synthetic(const char *shape, int type, uint32_t seed, gw_model **out, gw_err *err);
+/* Names of the shapes gw_model_synthetic knows, NULL-terminated. */
+extern const char *const gw_synthetic_shapes[];
+/* For synthetic.c: creates the tensor the binder asks for. */
+int gw_synthetic_tensor(gw_model *m, const char *name, int64_t ne0, int64_t ne1, int64_t ne2,
+                        const gw_tensor **out, gw_err *err);
+void gw_synthetic_free(struct gw_synthetic *syn);
+/* Pretend the session already holds pos tokens (KV cache filled with
+ * noise), so decode speed at a context length can be measured without
+ * prefilling it. For benchmarks only. */
+int gw_session_fake_context(gw_session *s, int pos, gw_err *err);
+
+const char *gw_arch_name(gw_arch a);
+void gw_model_fill_info(gw_model *m); /* public info from cfg */
 
 /* Build a model from a validated set (takes ownership of set on success and
  * on failure). */

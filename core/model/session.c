@@ -74,3 +74,28 @@ void gw_session_reset(gw_session *s) {
 
 int gw_session_pos(const gw_session *s) { return s ? s->pos : 0; }
 size_t gw_session_state_bytes(const gw_session *s) { return s ? s->state_bytes : 0; }
+
+static uint32_t noise_next(uint32_t *s) {
+    *s ^= *s << 13; *s ^= *s >> 17; *s ^= *s << 5;
+    return *s;
+}
+
+static void noise_fill(float *x, size_t n, uint32_t *s) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)(noise_next(s) >> 8) * (1.0f / 16777216.0f) - 0.5f;
+}
+
+int gw_session_fake_context(gw_session *s, int pos, gw_err *err) {
+    const gw_config *c = &s->model->cfg;
+    if (pos < 0 || (c->arch != GW_ARCH_RECURRENTGEMMA && pos >= s->n_ctx))
+        return gw_set_err(err, GW_E_RANGE, "fake context %d does not fit n_ctx %d", pos, s->n_ctx);
+    uint32_t seed = 12345;
+    size_t kvd = (size_t)c->n_head_kv * c->head_dim;
+    for (int l = 0; l < c->n_layer; l++) {
+        if (s->kv[l].k) noise_fill(s->kv[l].k, (size_t)s->kv[l].n_slots * kvd, &seed);
+        if (s->kv[l].v) noise_fill(s->kv[l].v, (size_t)s->kv[l].n_slots * kvd, &seed);
+        if (s->rg[l].h) noise_fill(s->rg[l].h, (size_t)c->lru_width, &seed);
+        if (s->rg[l].conv) noise_fill(s->rg[l].conv, (size_t)(c->conv_width - 1) * c->lru_width, &seed);
+    }
+    s->pos = pos;
+    return GW_OK;
+}
