@@ -4,7 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
-DEBS="emscripten cmake make gcc clang libsimde-dev chromium nodejs npm"
+DEBS="emscripten cmake make gcc clang libclang-rt-dev libsimde-dev chromium nodejs npm"
 log() { printf '\033[1m[gemwasm]\033[0m %s\n' "$*" >&2; }
 
 ensure_debs() {
