@@ -1,0 +1,248 @@
+/* matmul_simd.c — SIMD128 row kernels of gw_matmul (wasm SIMD128, natively
+ * through SIMDe): activation quantization to int16-widened q8_0 blocks, the
+ * integer-dot kernels for q4_0/q8_0 weights (i32x4.dot_i16x8) and the float
+ * kernels for f32/f16/bf16 weights. Each kernel computes a tile of up to
+ * TILE_TOK tokens per weight row, so a weight block is loaded and unpacked
+ * once for all the tokens of the tile; rows are walked in chunks of
+ * ROW_CHUNK so the chunk stays in cache while the token tiles go by.
+ * The scalar twins are in matmul_ref.c; tests/c/test_kernels.c compares. */
+#include <math.h>
+
+#include "kernels_internal.h"
+
+#ifdef GW_SIMD
+#include "simd128.h"
+
+#define TILE_TOK 4
+#define ROW_CHUNK 16
+
+/* ---- activations: f32 -> int16-widened q8_0 ---------------------------- */
+
+/* roundf (half away from zero) on four lanes, exactly: |v| < 2^23 here. */
+GW_INLINE v128_t round_away(v128_t v) {
+    v128_t t = wasm_f32x4_trunc(v);
+    v128_t frac = wasm_f32x4_abs(wasm_f32x4_sub(v, t));
+    v128_t one = wasm_v128_or(wasm_f32x4_splat(1.0f),
+                              wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)));
+    v128_t bump = wasm_v128_and(one, wasm_f32x4_ge(frac, wasm_f32x4_splat(0.5f)));
+    return wasm_f32x4_add(t, bump);
+}
+
+void gw_quantize_x_q16(const float *x, int64_t n, int n_tok, gw_xq16 *xq) {
+    const int64_t nb = n / GW_QK8_0;
+    for (int t = 0; t < n_tok; t++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const float *xb = x + (size_t)t * n + b * GW_QK8_0;
+            int16_t *q = xq->q + (size_t)t * n + b * GW_QK8_0;
+            v128_t v[8], m = wasm_f32x4_splat(0.0f);
+            for (int k = 0; k < 8; k++) {
+                v[k] = wasm_v128_load(xb + 4 * k);
+                m = wasm_f32x4_max(m, wasm_f32x4_abs(v[k]));
+            }
+            const float amax = gw_hmax_f32x4(m);
+            const float d = amax / 127.0f;
+            const float id = d != 0.0f ? 1.0f / d : 0.0f;
+            xq->d[(size_t)t * nb + b] = gw_f16_to_f32(gw_f32_to_f16(d));
+            const v128_t vid = wasm_f32x4_splat(id);
+            for (int k = 0; k < 8; k += 2) {
+                v128_t a = wasm_i32x4_trunc_sat_f32x4(round_away(wasm_f32x4_mul(v[k], vid)));
+                v128_t c = wasm_i32x4_trunc_sat_f32x4(round_away(wasm_f32x4_mul(v[k + 1], vid)));
+                wasm_v128_store(q + 4 * k, wasm_i16x8_narrow_i32x4(a, c));
+            }
+        }
+    }
+}
+
+/* ---- q8_0 weights ------------------------------------------------------- */
+
+/* One weight row against NT tokens (NT a constant at each call site). */
+GW_INLINE void q8_tile(const uint8_t *row, int64_t nb, int64_t n, const int16_t *xq,
+                       const float *xd, int NT, float *res) {
+    v128_t acc[TILE_TOK];
+    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = row + b * sizeof(gw_block_q8_0);
+        uint16_t dh;
+        memcpy(&dh, blk, 2);
+        const float dw = gw_half_to_float_inline(dh);
+        const v128_t w0 = wasm_v128_load(blk + 2), w1 = wasm_v128_load(blk + 18);
+        const v128_t wa = wasm_i16x8_extend_low_i8x16(w0), wb = wasm_i16x8_extend_high_i8x16(w0);
+        const v128_t wc = wasm_i16x8_extend_low_i8x16(w1), wd = wasm_i16x8_extend_high_i8x16(w1);
+        for (int t = 0; t < NT; t++) {
+            const int16_t *x = xq + (size_t)t * n + b * GW_QK8_0;
+            v128_t s = wasm_i32x4_add(
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wa, wasm_v128_load(x)),
+                               wasm_i32x4_dot_i16x8(wb, wasm_v128_load(x + 8))),
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wc, wasm_v128_load(x + 16)),
+                               wasm_i32x4_dot_i16x8(wd, wasm_v128_load(x + 24))));
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
+                                                           wasm_f32x4_splat(dw * xd[(size_t)t * nb + b])));
+        }
+    }
+    for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
+}
+
+/* ---- q4_0 weights ------------------------------------------------------- */
+
+GW_INLINE void q4_tile(const uint8_t *row, int64_t nb, int64_t n, const int16_t *xq,
+                       const float *xd, int NT, float *res) {
+    v128_t acc[TILE_TOK];
+    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
+    const v128_t m4 = wasm_i8x16_splat(0x0F), k8 = wasm_i8x16_splat(8);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = row + b * sizeof(gw_block_q4_0);
+        uint16_t dh;
+        memcpy(&dh, blk, 2);
+        const float dw = gw_half_to_float_inline(dh);
+        const v128_t qs = wasm_v128_load(blk + 2);
+        const v128_t lo = wasm_i8x16_sub(wasm_v128_and(qs, m4), k8);  /* elements 0..15 */
+        const v128_t hi = wasm_i8x16_sub(wasm_u8x16_shr(qs, 4), k8);  /* elements 16..31 */
+        const v128_t wa = wasm_i16x8_extend_low_i8x16(lo), wb = wasm_i16x8_extend_high_i8x16(lo);
+        const v128_t wc = wasm_i16x8_extend_low_i8x16(hi), wd = wasm_i16x8_extend_high_i8x16(hi);
+        for (int t = 0; t < NT; t++) {
+            const int16_t *x = xq + (size_t)t * n + b * GW_QK4_0;
+            v128_t s = wasm_i32x4_add(
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wa, wasm_v128_load(x)),
+                               wasm_i32x4_dot_i16x8(wb, wasm_v128_load(x + 8))),
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wc, wasm_v128_load(x + 16)),
+                               wasm_i32x4_dot_i16x8(wd, wasm_v128_load(x + 24))));
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
+                                                           wasm_f32x4_splat(dw * xd[(size_t)t * nb + b])));
+        }
+    }
+    for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
+}
+
+/* The shared row/token walk: chunk of rows, token tiles, rows of the chunk. */
+#define ROWS_WALK(TILE_FN)                                                              \
+    const int64_t nb = n / GW_QK8_0;                                                    \
+    for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
+        const int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1;                   \
+        for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {                                  \
+            const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;               \
+            const int16_t *q = xq->q + (size_t)t0 * n;                                  \
+            const float *d = xq->d + (size_t)t0 * nb;                                   \
+            for (int64_t o = rc; o < re; o++) {                                         \
+                const uint8_t *row = w + (size_t)o * row_bytes;                         \
+                float r[TILE_TOK];                                                      \
+                switch (nt) {                                                           \
+                case 1: TILE_FN(row, nb, n, q, d, 1, r); break;                         \
+                case 2: TILE_FN(row, nb, n, q, d, 2, r); break;                         \
+                case 3: TILE_FN(row, nb, n, q, d, 3, r); break;                         \
+                default: TILE_FN(row, nb, n, q, d, 4, r); break;                        \
+                }                                                                       \
+                for (int t = 0; t < nt; t++) Y[(size_t)(t0 + t) * ldy + (o - o0)] = r[t]; \
+            }                                                                           \
+        }                                                                               \
+    }
+
+void gw_simd_rows_q8_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
+                       const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    ROWS_WALK(q8_tile)
+}
+
+void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
+                       const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    ROWS_WALK(q4_tile)
+}
+
+/* ---- float weights: f32, f16, bf16 ------------------------------------- */
+
+/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly. */
+GW_INLINE v128_t half4_to_f32(v128_t h) {
+    const v128_t em = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+    v128_t f = wasm_f32x4_mul(em, wasm_f32x4_splat(0x1p112f));
+    const v128_t infnan = wasm_i32x4_eq(wasm_v128_and(h, wasm_i32x4_splat(0x7c00)), wasm_i32x4_splat(0x7c00));
+    f = wasm_v128_bitselect(wasm_v128_or(em, wasm_i32x4_splat(0x7f800000)), f, infnan);
+    return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
+}
+
+/* Eight weights starting at element i, as two f32x4. */
+GW_INLINE void load_w8(int type, const uint8_t *row, int64_t i, v128_t *a, v128_t *b) {
+    if (type == GW_TYPE_F32) {
+        *a = wasm_v128_load(row + 4 * i);
+        *b = wasm_v128_load(row + 4 * i + 16);
+    } else {
+        const v128_t h = wasm_v128_load(row + 2 * i);
+        const v128_t l32 = wasm_u32x4_extend_low_u16x8(h), h32 = wasm_u32x4_extend_high_u16x8(h);
+        if (type == GW_TYPE_F16) {
+            *a = half4_to_f32(l32);
+            *b = half4_to_f32(h32);
+        } else {
+            *a = wasm_i32x4_shl(l32, 16);
+            *b = wasm_i32x4_shl(h32, 16);
+        }
+    }
+}
+
+GW_INLINE float load_w1(int type, const uint8_t *row, int64_t i) {
+    if (type == GW_TYPE_F32) { float f; memcpy(&f, row + 4 * i, 4); return f; }
+    uint16_t h;
+    memcpy(&h, row + 2 * i, 2);
+    return type == GW_TYPE_F16 ? gw_half_to_float_inline(h) : gw_bf16_to_f32(h);
+}
+
+GW_INLINE void float_tile(int type, const uint8_t *row, int64_t n, const float *X, int NT, float *res) {
+    v128_t acc0[TILE_TOK], acc1[TILE_TOK];
+    for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = wasm_f32x4_splat(0.0f);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v128_t wa, wb;
+        load_w8(type, row, i, &wa, &wb);
+        for (int t = 0; t < NT; t++) {
+            const float *x = X + (size_t)t * n + i;
+            acc0[t] = wasm_f32x4_add(acc0[t], wasm_f32x4_mul(wa, wasm_v128_load(x)));
+            acc1[t] = wasm_f32x4_add(acc1[t], wasm_f32x4_mul(wb, wasm_v128_load(x + 4)));
+        }
+    }
+    for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(wasm_f32x4_add(acc0[t], acc1[t]));
+    for (; i < n; i++) {
+        const float wv = load_w1(type, row, i);
+        for (int t = 0; t < NT; t++) res[t] += wv * X[(size_t)t * n + i];
+    }
+}
+
+#define FLOAT_WALK(TYPE)                                                                \
+    for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
+        const int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1;                   \
+        for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {                                  \
+            const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;               \
+            const float *x = X + (size_t)t0 * n;                                        \
+            for (int64_t o = rc; o < re; o++) {                                         \
+                const uint8_t *row = w + (size_t)o * row_bytes;                         \
+                float r[TILE_TOK];                                                      \
+                switch (nt) {                                                           \
+                case 1: float_tile(TYPE, row, n, x, 1, r); break;                       \
+                case 2: float_tile(TYPE, row, n, x, 2, r); break;                       \
+                case 3: float_tile(TYPE, row, n, x, 3, r); break;                       \
+                default: float_tile(TYPE, row, n, x, 4, r); break;                      \
+                }                                                                       \
+                for (int t = 0; t < nt; t++) Y[(size_t)(t0 + t) * ldy + (o - o0)] = r[t]; \
+            }                                                                           \
+        }                                                                               \
+    }
+
+static void rows_f32(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
+                     const float *X, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    FLOAT_WALK(GW_TYPE_F32)
+}
+static void rows_f16(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
+                     const float *X, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    FLOAT_WALK(GW_TYPE_F16)
+}
+static void rows_bf16(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
+                      const float *X, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    FLOAT_WALK(GW_TYPE_BF16)
+}
+
+void gw_simd_rows_float(int type, const uint8_t *w, size_t row_bytes, int64_t n,
+                        int64_t r0, int64_t r1, const float *X, int n_tok,
+                        float *Y, int64_t ldy, int64_t o0) {
+    switch (type) {
+    case GW_TYPE_F32: rows_f32(w, row_bytes, n, r0, r1, X, n_tok, Y, ldy, o0); break;
+    case GW_TYPE_F16: rows_f16(w, row_bytes, n, r0, r1, X, n_tok, Y, ldy, o0); break;
+    default: rows_bf16(w, row_bytes, n, r0, r1, X, n_tok, Y, ldy, o0); break;
+    }
+}
+
+#endif /* GW_SIMD */
