@@ -8,6 +8,7 @@ static const gw_command commands[] = {
     {"convert", cmd_convert, "convert a Hugging Face checkpoint to GGUF (optionally split, quantized)"},
     {"logits", cmd_logits, "write the logits of every position of a token sequence as .npy"},
     {"generate", cmd_generate, "greedy/sampled continuation of a prompt"},
+    {"bench", cmd_bench, "prefill/decode speed and read bandwidth (synthetic model or GGUF)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
