@@ -134,7 +134,8 @@ int gw_griffin_bind(gw_model *m, gw_err *err) {
     const int64_t d = c->n_embd, qd = (int64_t)c->n_head * c->head_dim,
                   kvd = (int64_t)c->n_head_kv * c->head_dim, ff = c->n_ff, w = c->lru_width,
                   nb = c->n_lru_blocks, bw = w / nb, K = c->conv_width;
-    if ((rc = gw_model_tensor(m, "token_embd.weight", d, 0, 1, 1, &m->tok_embd, err))) return rc;
+    /* n_vocab comes from the embedding (synthetic models set it beforehand) */
+    if ((rc = gw_model_tensor(m, "token_embd.weight", d, c->n_vocab, 1, 1, &m->tok_embd, err))) return rc;
     c->n_vocab = (int)m->tok_embd->ne[1];
     if ((rc = gw_model_tensor(m, "output_norm.weight", d, 1, 1, 1, &m->output_norm, err))) return rc;
     if ((rc = gw_model_tensor(m, "output.weight", d, c->n_vocab, 1, 0, &m->output, err))) return rc;

@@ -15,7 +15,7 @@ typedef struct gw_synthetic {
 } gw_synthetic;
 
 const char *const gw_synthetic_shapes[] = {"gemma-2b", "gemma-2-2b", "gemma-3-1b", "gemma-3-270m",
-                                           "recurrentgemma-2b", NULL};
+                                           "recurrentgemma-2b", "recurrentgemma-tiny", NULL};
 
 static uint64_t next(uint64_t *s) {
     *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
@@ -48,12 +48,19 @@ static int shape_config(const char *shape, gw_config *c) {
         c->n_ctx_train = 8192; c->sliding_window = 2048; c->final_softcap = 30;
         c->lru_width = 2560; c->conv_width = 4; c->n_lru_blocks = 10;
         for (int i = 0; i < c->n_layer; i++) c->layer_kind[i] = i % 3 == 2 ? GW_LAYER_ATTENTION : GW_LAYER_RECURRENT;
+    } else if (!strcmp(shape, "recurrentgemma-tiny")) { /* tests: hf-tiny/recurrentgemma-tiny's shape */
+        c->arch = GW_ARCH_RECURRENTGEMMA; c->n_embd = 64; c->n_layer = 6; c->n_head = 4;
+        c->n_head_kv = 1; c->head_dim = 16; c->n_ff = 96; c->n_vocab = 1024;
+        c->n_ctx_train = 8192; c->sliding_window = 16; c->final_softcap = 30;
+        c->lru_width = 64; c->conv_width = 4; c->n_lru_blocks = 4;
+        for (int i = 0; i < c->n_layer; i++) c->layer_kind[i] = i % 3 == 2 ? GW_LAYER_ATTENTION : GW_LAYER_RECURRENT;
     } else {
         return 0;
     }
     c->rope_dim = c->arch == GW_ARCH_RECURRENTGEMMA ? c->head_dim / 2 : c->head_dim;
     c->attn_scale = 1.0f / sqrtf((float)c->head_dim);
     c->embd_scale = sqrtf((float)c->n_embd);
+    if (c->arch == GW_ARCH_RECURRENTGEMMA) c->embd_scale = gw_bf16_to_f32(gw_f32_to_bf16(c->embd_scale));
     c->has_qk_norm = c->arch == GW_ARCH_GEMMA3;
     c->has_post_norms = c->arch == GW_ARCH_GEMMA2 || c->arch == GW_ARCH_GEMMA3;
     return 1;
@@ -95,6 +102,7 @@ int gw_synthetic_tensor(gw_model *m, const char *name, int64_t ne0, int64_t ne1,
     int type = s->type;
     int is_vec = ne1 == 1 && ne2 == 1;
     if (is_vec || ne2 > 1 || ne0 % gw_type_block_size(type)) type = GW_TYPE_F32;
+    if (strstr(name, "rg_conv1d")) type = GW_TYPE_F32; /* griffin reads the conv taps as f32 */
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 64;
         gw_tensor **items = realloc(s->items, (size_t)cap * sizeof *items);
@@ -141,7 +149,7 @@ int gw_model_synthetic(const char *shape, int type, uint32_t seed, gw_model **ou
     if (!m) return gw_set_err(err, GW_E_NOMEM, "out of memory");
     if (!shape_config(shape, &m->cfg)) {
         free(m);
-        return gw_set_err(err, GW_E_INVALID, "unknown synthetic shape '%s' (known: gemma-2b, gemma-2-2b, gemma-3-1b, gemma-3-270m, recurrentgemma-2b)", shape);
+        return gw_set_err(err, GW_E_INVALID, "unknown synthetic shape '%s' (known: gemma-2b, gemma-2-2b, gemma-3-1b, gemma-3-270m, recurrentgemma-2b, recurrentgemma-tiny)", shape);
     }
     if (!gw_type_matmul_supported(type)) {
         free(m);
