@@ -9,6 +9,8 @@ static const gw_command commands[] = {
     {"logits", cmd_logits, "write the logits of every position of a token sequence as .npy"},
     {"generate", cmd_generate, "greedy/sampled continuation of a prompt"},
     {"bench", cmd_bench, "prefill/decode speed and read bandwidth (synthetic model or GGUF)"},
+    {"tokenize", cmd_tokenize, "text (lines of JSON strings) -> token ids (JSON arrays)"},
+    {"detokenize", cmd_detokenize, "token ids (lines of JSON arrays) -> text (JSON strings)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
