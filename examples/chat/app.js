@@ -63,7 +63,10 @@ function describeError(e, what) {
     case 'http': return `The server answered HTTP ${e.status ?? '?'} for ${e.url ? fileName(e.url) : 'the model'}: check the URL.`;
     case 'not_gguf': return `That is not a GGUF model file${where}. gemwasm loads .gguf files (Gemma 1/2/3, RecurrentGemma).`;
     case 'format': return `The model file is damaged or its splits do not belong together${where}: ${detail}`;
-    case 'unsupported': return `gemwasm cannot run this model${where}: ${detail}`;
+    case 'unsupported':
+      if (/wasm build|dynamically imported module|dist\//i.test(detail))
+        return `The WebAssembly build could not be started: ${detail}. Is web/dist/ built? (scripts/setup builds it.)`;
+      return `gemwasm cannot run this model${where}: ${detail}`;
     case 'oom': return 'Out of memory: the model does not fit in this tab (WebAssembly is limited to 4 GB). Try a smaller or more quantized model.';
     case 'quota': return 'Not enough browser storage to cache this model. Delete cached models below, or untick "keep downloaded models in the browser cache" in Settings.';
     case 'integrity': return `A downloaded split failed its integrity check${where} and was thrown away. Load again to fetch it anew.`;

@@ -16,8 +16,7 @@ const ROOT = new URL('../../', self.location).href; // the site root the page li
 const PRECACHE = [
   'examples/chat/', 'examples/chat/index.html', 'examples/chat/app.js', 'examples/chat/markdown.js',
   'examples/chat/style.css', 'models/default/manifest.json',
-  'web/index.js', 'web/worker.js', 'web/loader.js', 'web/cache-idb.js', 'web/errors.js', 'web/protocol.js',
-  'web/variant.js', 'web/stream.js',
+  'web/index.js', 'web/worker.js', 'web/loader.js', 'web/cache-idb.js', 'web/errors.js', 'web/variant.js',
   'web/dist/gemwasm-mt.mjs', 'web/dist/gemwasm-mt.wasm', 'web/dist/gemwasm-mt.worker.js',
   'web/dist/gemwasm-st.mjs', 'web/dist/gemwasm-st.wasm',
   'web/dist/gemwasm-scalar.mjs', 'web/dist/gemwasm-scalar.wasm',
