@@ -385,7 +385,8 @@ async function send(text) {
   bubble.classList.remove('streaming');
   if (finish && finish.finishReason === 'abort') bubble.dataset.finish = 'stopped';
   else if (finish && finish.finishReason === 'length') bubble.dataset.finish = 'length';
-  if (!reply && finish?.finishReason !== 'error') body.innerHTML = '<p class="hint">(empty reply)</p>';
+  if (!reply && finish?.finishReason === 'error') bubble.remove();
+  else if (!reply) body.innerHTML = '<p class="hint">(empty reply)</p>';
   if (finish?.finishReason !== 'error') history.push(userMsg, { role: 'assistant', content: reply });
   if (genCtl === ctl) genCtl = null;
   showStats(finish);

@@ -132,6 +132,7 @@ err.write('type a message; /reset starts over, /stats shows speed, /quit leaves\
 const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: '> ', terminal: process.stdin.isTTY });
 let history = [];
 let replying = null; // AbortController while a reply streams
+const prompt = () => { if (process.stdin.isTTY) rl.prompt(); };
 
 rl.on('SIGINT', () => {
   if (replying) replying.abort();
@@ -178,7 +179,7 @@ rl.on('line', (line) => {
     if (text === '/reset') { history = []; await engine.resetChat(); err.write('(new conversation)\n'); }
     else if (text === '/stats') showStats();
     else if (text) await reply(text);
-    rl.prompt();
+    prompt();
   });
 });
 rl.on('close', () => {
@@ -187,4 +188,4 @@ rl.on('close', () => {
     process.exit(0);
   });
 });
-rl.prompt();
+prompt();
