@@ -365,15 +365,14 @@ async function send(text) {
   let pending = false;
   const draw = () => { pending = false; body.innerHTML = renderMarkdown(reply); scrollToEnd(); };
   let finish = null;
+  let stream = null;
   try {
-    const stream = engine.chat(messages, { ...samplingOptions(), signal: ctl.signal });
+    stream = engine.chat(messages, { ...samplingOptions(), signal: ctl.signal });
     for await (const piece of stream) {
       if (!piece.text) continue;
       reply += piece.text;
       if (!pending) { pending = true; requestAnimationFrame(draw); }
     }
-    finish = stream.done ? await stream.done.catch(() => null) : null;
-    if (ctl.signal.aborted && !finish) finish = { finishReason: 'abort' };
   } catch (err) {
     if (err && err.code === 'aborted') finish = { finishReason: 'abort' };
     else {
@@ -381,6 +380,13 @@ async function send(text) {
       finish = { finishReason: 'error' };
     }
   }
+  // Wait for the worker to finish the request (after Stop it still sends its
+  // result, with the stats), but not forever.
+  if (stream && stream.done) {
+    const end = await Promise.race([stream.done.catch(() => null), new Promise((r) => setTimeout(() => r(null), 2000))]);
+    if (end && (!finish || finish.finishReason !== 'error')) finish = end;
+  }
+  if (ctl.signal.aborted && finish?.finishReason !== 'error') finish = { ...(finish || {}), finishReason: 'abort' };
   draw();
   bubble.classList.remove('streaming');
   if (finish && finish.finishReason === 'abort') bubble.dataset.finish = 'stopped';
