@@ -51,6 +51,17 @@ export default async function run(ctx = {}) {
   const chromium = ctx.chromium || (await import('playwright-core')).chromium;
   const launchOptions = ctx.launchOptions || { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS };
 
+  // The page's Markdown renderer is a pure module: check its safety here, without a browser.
+  const { renderMarkdown } = await import(path.join(root, 'examples', 'chat', 'markdown.js'));
+  for (const evil of ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '```\n</code></pre><script>x</script>\n```',
+    '`<b>`', '**<i>x</i>**', '> <iframe>', '- <a href="javascript:x">y</a>']) {
+    const html = renderMarkdown(evil);
+    check(!/<(script|img|iframe|a|i|b)[\s>]/i.test(html), `markdown lets HTML through: ${JSON.stringify(evil)} -> ${html}`);
+  }
+  const md = renderMarkdown('Some **bold**, *it*, `code`\n\n- one\n- two\n\n```js\nlet x = 1 < 2;\n```');
+  check(md === '<p>Some <strong>bold</strong>, <em>it</em>, <code>code</code></p><ul><li>one</li><li>two</li></ul>' +
+    '<pre><span class="code-lang">js</span><code class="language-js">let x = 1 &lt; 2;</code></pre>', `markdown output changed: ${md}`);
+
   const manifest = JSON.parse(readFileSync(path.join(root, 'models', 'default', 'manifest.json'), 'utf8'));
   const def = manifest.models.find((m) => m.default) || manifest.models[0];
   for (const f of def.files) check(existsSync(path.join(root, 'models', 'default', f)), `models/default/${f} (listed in manifest.json) is missing`);
