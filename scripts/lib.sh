@@ -54,6 +54,8 @@ build_wasm() {
   for f in "$ROOT"/build-wasm/gemwasm-*.mjs "$ROOT"/build-wasm/gemwasm-*.wasm "$ROOT"/build-wasm/gemwasm-*.worker.js; do
     [ -e "$f" ] && cp "$f" "$ROOT/web/dist/"
   done
+  # gemwasm-mt.worker.js (the pthread worker) is CommonJS; the package is a module
+  echo '{ "type": "commonjs" }' > "$ROOT/web/dist/package.json"
   return 0
 }
 

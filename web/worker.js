@@ -81,7 +81,9 @@ async function loadModule(v, base) {
     globalThis.__dirname = fileURLToPath(new URL('.', url));
     if (!globalThis.navigator) globalThis.navigator = {};
     if (!globalThis.navigator.hardwareConcurrency) {
-      try { Object.defineProperty(globalThis.navigator, 'hardwareConcurrency', { value: os.cpus().length, configurable: true }); } catch {}
+      // PTHREAD_POOL_SIZE is navigator.hardwareConcurrency: enough workers for our threads
+      const n = Math.max(os.cpus().length, threads);
+      try { Object.defineProperty(globalThis.navigator, 'hardwareConcurrency', { value: n, configurable: true }); } catch {}
     }
     locateFile = (p) => fileURLToPath(new URL(p, base));
   }
@@ -93,6 +95,9 @@ async function load(id, o) {
   const t0 = Date.now();
   variant = o.variant;
   threads = variant === 'mt' ? Math.max(1, o.threads | 0) : 1;
+  // the pthread pool is created up front with hardwareConcurrency workers: never ask for more
+  if (!isNode && typeof navigator !== 'undefined' && navigator.hardwareConcurrency)
+    threads = Math.min(threads, navigator.hardwareConcurrency);
   try {
     mod = await loadModule(variant, o.wasmBaseUrl);
   } catch (e) {
