@@ -217,7 +217,14 @@ int gw_convert_recurrentgemma(gw_convert_ctx *c) {
 #define LAYER(gsuffix, hsuffix, flags, ...) \
     NAMES(gsuffix, hsuffix);                \
     TENSOR(gn, hn, flags, __VA_ARGS__)
-    TENSOR("token_embd.weight", "model.embed_tokens.weight", 0, g.n_vocab, d);
+    /* The embedding is also the (tied) output head: like llama.cpp, keep it
+     * at 8 bits when 4-bit weights are asked for. */
+    int saved_type = c->type;
+    if (c->type == GW_TYPE_Q4_0) c->type = GW_TYPE_Q8_0;
+    rc = gw_convert_tensor(c, "token_embd.weight", "model.embed_tokens.weight", 2,
+                           (const int64_t[]){g.n_vocab, d}, 0);
+    c->type = saved_type;
+    if (rc) goto done;
     for (int64_t l = 0; l < g.n_layer; l++) {
         LAYER("attn_norm.weight", "temporal_pre_norm.weight", GW_CONV_NORM, d);
         LAYER("ffn_norm.weight", "channel_pre_norm.weight", GW_CONV_NORM, d);
