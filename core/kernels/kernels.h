@@ -49,6 +49,12 @@ void gw_gelu_tanh(float *out, const float *x, int n);
  * transformers does), angle = pos * inv_freq (f32),
  * x[i]' = x[i]cos - x[i+h]sin, x[i+h]' = x[i+h]cos + x[i]sin, h = rot_dim/2. */
 void gw_rope(float *x, int rot_dim, int pos, float theta);
+/* RoPE with precomputed inverse frequencies (rot_dim/2 of them, at most
+ * GW_ROPE_MAX_PAIRS): gw_rope_inv_freq fills them as transformers does,
+ * optionally rounded to bf16 as its buffers are in a bf16 model. */
+#define GW_ROPE_MAX_PAIRS 256
+void gw_rope_inv_freq(float *inv_freq, int rot_dim, float theta, int round_bf16);
+void gw_rope_freqs(float *x, int rot_dim, int pos, const float *inv_freq);
 /* In-place softmax over n values (max-subtracted, f32). */
 void gw_softmax(float *x, int n);
 /* sum a[i]*b[i] */

@@ -32,13 +32,19 @@ void gw_quantize_row_q8_0(const float *x, gw_block_q8_0 *y, int64_t n);
 /* ---- SIMD128 matmul kernels (matmul_simd.c, only with GW_SIMD) ----------
  * Activations for the integer kernels are kept pre-widened to int16 (one
  * v128 load feeds i32x4.dot_i16x8 directly) with an f32 scale per block:
- *   q[t * n + i]            int16, |q| <= 127
+ *   q[t * n + 32 * b + k]   int16, |q| <= 127, in the block order
+ *                           even 0..14 | odd 1..15 | even 16..30 | odd 17..31
+ *                           (so q8_0/q4_0 weights unpack with shifts only)
  *   d[t * (n / 32) + b]     f32 (the f16-rounded block scale, as q8_0 stores)
+ *   s[t * (n / 32) + b]     int32, the sum of the block's q (for q4_0's -8)
  * The task computes Y[t][o - o0] for o in [r0, r1), t < n_tok. */
 typedef struct gw_xq16 {
     int16_t *q;
     float *d;
+    int32_t *s;
 } gw_xq16;
+/* Position of element j (0..31) of a block in the layout above. */
+static inline int gw_xq16_pos(int j) { return (j & 16) + ((j & 1) << 3) + ((j & 15) >> 1); }
 
 void gw_quantize_x_q16(const float *x, int64_t n, int n_tok, gw_xq16 *xq);
 void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,

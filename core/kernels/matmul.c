@@ -90,7 +90,7 @@ int gw_matmul_rows(gw_pool *pool, const gw_tensor *W, int64_t o0, int64_t o1,
     if (quantized) {
         const size_t nb = (size_t)(n / GW_QK8_0) * (size_t)n_tok;
 #ifdef GW_SIMD
-        const size_t bytes = (size_t)n * n_tok * sizeof(int16_t) + nb * sizeof(float) + 16;
+        const size_t bytes = (size_t)n * n_tok * sizeof(int16_t) + nb * (sizeof(float) + sizeof(int32_t)) + 16;
 #else
         const size_t bytes = nb * sizeof(gw_block_q8_0) + 16;
 #endif
@@ -100,6 +100,7 @@ int gw_matmul_rows(gw_pool *pool, const gw_tensor *W, int64_t o0, int64_t o1,
 #ifdef GW_SIMD
         m.xq16.q = buf;
         m.xq16.d = (float *)((char *)buf + (size_t)n * n_tok * sizeof(int16_t));
+        m.xq16.s = (int32_t *)(m.xq16.d + nb);
         gw_quantize_x_q16(X, n, n_tok, &m.xq16);
 #else
         gw_block_q8_0 *xq8 = buf;

@@ -16,6 +16,41 @@
 #define TILE_TOK 4
 #define ROW_CHUNK 16
 
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly, with
+ * integer arithmetic only (no float op on a denormal, which is slow on x86):
+ * normal halves are rebiased, subnormals are man * 2^-24, inf/nan keep the
+ * full exponent. */
+GW_INLINE v128_t half4_to_f32(v128_t h) {
+    const v128_t em = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+    const v128_t exp = wasm_v128_and(h, wasm_i32x4_splat(0x7c00));
+    const v128_t normal = wasm_i32x4_add(em, wasm_i32x4_splat(112 << 23));
+    const v128_t sub = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(h, wasm_i32x4_splat(0x3ff))),
+                                      wasm_f32x4_splat(0x1p-24f));
+    const v128_t infnan = wasm_v128_or(em, wasm_i32x4_splat(0x7f800000));
+    v128_t f = wasm_v128_bitselect(sub, normal, wasm_i32x4_eq(exp, wasm_i32x4_splat(0)));
+    f = wasm_v128_bitselect(infnan, f, wasm_i32x4_eq(exp, wasm_i32x4_splat(0x7c00)));
+    return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
+}
+
+/* The f16 scales of 4 consecutive blocks (block_bytes apart) as f32. */
+GW_INLINE void block_scales4(const uint8_t *blk, size_t block_bytes, float *out) {
+    uint16_t h0, h1, h2, h3;
+    memcpy(&h0, blk, 2);
+    memcpy(&h1, blk + block_bytes, 2);
+    memcpy(&h2, blk + 2 * block_bytes, 2);
+    memcpy(&h3, blk + 3 * block_bytes, 2);
+    wasm_v128_store(out, half4_to_f32(wasm_i32x4_make(h0, h1, h2, h3)));
+}
+
+/* [sum(a), sum(b), sum(c), sum(d)] of four i32x4. */
+GW_INLINE v128_t hsum4_i32x4(v128_t a, v128_t b, v128_t c, v128_t d) {
+    const v128_t u0 = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+    const v128_t u1 = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 2, 4, 6), wasm_i32x4_shuffle(c, d, 1, 3, 5, 7));
+    return wasm_i32x4_add(wasm_i32x4_shuffle(u0, u1, 0, 2, 4, 6), wasm_i32x4_shuffle(u0, u1, 1, 3, 5, 7));
+}
+
 /* ---- activations: f32 -> int16-widened q8_0 ---------------------------- */
 
 /* roundf (half away from zero) on four lanes, exactly: |v| < 2^23 here. */
@@ -44,37 +79,106 @@ void gw_quantize_x_q16(const float *x, int64_t n, int n_tok, gw_xq16 *xq) {
             const float id = d != 0.0f ? 1.0f / d : 0.0f;
             xq->d[(size_t)t * nb + b] = gw_f16_to_f32(gw_f32_to_f16(d));
             const v128_t vid = wasm_f32x4_splat(id);
-            for (int k = 0; k < 8; k += 2) {
+            v128_t h[4], sum = wasm_i32x4_splat(0);
+            for (int k = 0; k < 8; k += 2) { /* h[k/2]: elements 8(k/2) .. 8(k/2)+7 */
                 v128_t a = wasm_i32x4_trunc_sat_f32x4(round_away(wasm_f32x4_mul(v[k], vid)));
                 v128_t c = wasm_i32x4_trunc_sat_f32x4(round_away(wasm_f32x4_mul(v[k + 1], vid)));
-                wasm_v128_store(q + 4 * k, wasm_i16x8_narrow_i32x4(a, c));
+                sum = wasm_i32x4_add(sum, wasm_i32x4_add(a, c));
+                h[k / 2] = wasm_i16x8_narrow_i32x4(a, c);
+            }
+            /* to the even/odd order of the block layout (kernels_internal.h) */
+            wasm_v128_store(q, wasm_i8x16_shuffle(h[0], h[1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29));
+            wasm_v128_store(q + 8, wasm_i8x16_shuffle(h[0], h[1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31));
+            wasm_v128_store(q + 16, wasm_i8x16_shuffle(h[2], h[3], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29));
+            wasm_v128_store(q + 24, wasm_i8x16_shuffle(h[2], h[3], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31));
+            sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
+            sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
+            xq->s[(size_t)t * nb + b] = wasm_i32x4_extract_lane(sum, 0);
+        }
+    }
+}
+
+/* ---- q8_0 / q4_0 weights ------------------------------------------------ */
+
+/* One weight block as four i16x8 in the activation layout's order (even
+ * elements 0..14, odd 1..15, even 16..30, odd 17..31), shifts and masks
+ * only. q4_0 nibbles stay unsigned (0..15) unless sub8: the -8 is then
+ * applied by the caller through the activation block sums. */
+GW_INLINE void unpack_block(int qtype, const uint8_t *blk, v128_t *w, int sub8) {
+    if (qtype == GW_TYPE_Q8_0) {
+        const v128_t v0 = wasm_v128_load(blk + 2), v1 = wasm_v128_load(blk + 18);
+        w[0] = wasm_i16x8_shr(wasm_i16x8_shl(v0, 8), 8);
+        w[1] = wasm_i16x8_shr(v0, 8);
+        w[2] = wasm_i16x8_shr(wasm_i16x8_shl(v1, 8), 8);
+        w[3] = wasm_i16x8_shr(v1, 8);
+    } else { /* q4_0: byte j holds element j (low nibble) and j + 16 (high) */
+        const v128_t v = wasm_v128_load(blk + 2), m = wasm_i16x8_splat(0x0F);
+        w[0] = wasm_v128_and(v, m);
+        w[1] = wasm_v128_and(wasm_u16x8_shr(v, 8), m);
+        w[2] = wasm_v128_and(wasm_u16x8_shr(v, 4), m);
+        w[3] = wasm_u16x8_shr(v, 12);
+        if (sub8) {
+            const v128_t k8 = wasm_i16x8_splat(8);
+            for (int k = 0; k < 4; k++) w[k] = wasm_i16x8_sub(w[k], k8);
+        }
+    }
+}
+
+/* Integer dot of one unpacked block with 32 int16 activations (i32x4 partial sums). */
+GW_INLINE v128_t block_dot(const v128_t *w, const int16_t *x) {
+    return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[0], wasm_v128_load(x)),
+                                         wasm_i32x4_dot_i16x8(w[1], wasm_v128_load(x + 8))),
+                          wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[2], wasm_v128_load(x + 16)),
+                                         wasm_i32x4_dot_i16x8(w[3], wasm_v128_load(x + 24))));
+}
+
+/* One weight row against NT tokens (NT and qtype constants at each call
+ * site). Blocks go in groups of 4 so their f16 scales convert in one vector.
+ * Decode (NT == 1) also reduces the 4 blocks' integer sums into one vector
+ * and scales them with one multiply; with several tokens each block's sum is
+ * scaled per token (the unpacked block is reused for every token). */
+GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, const int16_t *xq,
+                      const float *xd, const int32_t *xs, int NT, float *res) {
+    const size_t bb = qtype == GW_TYPE_Q8_0 ? sizeof(gw_block_q8_0) : sizeof(gw_block_q4_0);
+    v128_t acc[TILE_TOK];
+    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const uint8_t *blk = row + b * bb;
+        float dw[4];
+        block_scales4(blk, bb, dw);
+        if (NT == 1) {
+            v128_t w[4], s[4];
+            for (int j = 0; j < 4; j++) {
+                unpack_block(qtype, blk + j * bb, w, 0);
+                s[j] = block_dot(w, xq + (b + j) * GW_QK8_0);
+            }
+            v128_t tot = hsum4_i32x4(s[0], s[1], s[2], s[3]);
+            if (qtype == GW_TYPE_Q4_0) /* sum (q - 8) x = sum q x - 8 sum x */
+                tot = wasm_i32x4_sub(tot, wasm_i32x4_shl(wasm_v128_load(xs + b), 3));
+            const v128_t sc = wasm_f32x4_mul(wasm_v128_load(dw), wasm_v128_load(xd + b));
+            acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(tot), sc));
+        } else {
+            for (int j = 0; j < 4; j++) {
+                v128_t w[4];
+                unpack_block(qtype, blk + j * bb, w, 1);
+                for (int t = 0; t < NT; t++) {
+                    const v128_t s = block_dot(w, xq + (size_t)t * n + (b + j) * GW_QK8_0);
+                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
+                                                                   wasm_f32x4_splat(dw[j] * xd[(size_t)t * nb + b + j])));
+                }
             }
         }
     }
-}
-
-/* ---- q8_0 weights ------------------------------------------------------- */
-
-/* One weight row against NT tokens (NT a constant at each call site). */
-GW_INLINE void q8_tile(const uint8_t *row, int64_t nb, int64_t n, const int16_t *xq,
-                       const float *xd, int NT, float *res) {
-    v128_t acc[TILE_TOK];
-    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
-    for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *blk = row + b * sizeof(gw_block_q8_0);
+    for (; b < nb; b++) {
+        const uint8_t *blk = row + b * bb;
         uint16_t dh;
         memcpy(&dh, blk, 2);
         const float dw = gw_half_to_float_inline(dh);
-        const v128_t w0 = wasm_v128_load(blk + 2), w1 = wasm_v128_load(blk + 18);
-        const v128_t wa = wasm_i16x8_extend_low_i8x16(w0), wb = wasm_i16x8_extend_high_i8x16(w0);
-        const v128_t wc = wasm_i16x8_extend_low_i8x16(w1), wd = wasm_i16x8_extend_high_i8x16(w1);
+        v128_t w[4];
+        unpack_block(qtype, blk, w, 1);
         for (int t = 0; t < NT; t++) {
-            const int16_t *x = xq + (size_t)t * n + b * GW_QK8_0;
-            v128_t s = wasm_i32x4_add(
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wa, wasm_v128_load(x)),
-                               wasm_i32x4_dot_i16x8(wb, wasm_v128_load(x + 8))),
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wc, wasm_v128_load(x + 16)),
-                               wasm_i32x4_dot_i16x8(wd, wasm_v128_load(x + 24))));
+            const v128_t s = block_dot(w, xq + (size_t)t * n + b * GW_QK8_0);
             acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
                                                            wasm_f32x4_splat(dw * xd[(size_t)t * nb + b])));
         }
@@ -82,36 +186,8 @@ GW_INLINE void q8_tile(const uint8_t *row, int64_t nb, int64_t n, const int16_t 
     for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
 }
 
-/* ---- q4_0 weights ------------------------------------------------------- */
-
-GW_INLINE void q4_tile(const uint8_t *row, int64_t nb, int64_t n, const int16_t *xq,
-                       const float *xd, int NT, float *res) {
-    v128_t acc[TILE_TOK];
-    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
-    const v128_t m4 = wasm_i8x16_splat(0x0F), k8 = wasm_i8x16_splat(8);
-    for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *blk = row + b * sizeof(gw_block_q4_0);
-        uint16_t dh;
-        memcpy(&dh, blk, 2);
-        const float dw = gw_half_to_float_inline(dh);
-        const v128_t qs = wasm_v128_load(blk + 2);
-        const v128_t lo = wasm_i8x16_sub(wasm_v128_and(qs, m4), k8);  /* elements 0..15 */
-        const v128_t hi = wasm_i8x16_sub(wasm_u8x16_shr(qs, 4), k8);  /* elements 16..31 */
-        const v128_t wa = wasm_i16x8_extend_low_i8x16(lo), wb = wasm_i16x8_extend_high_i8x16(lo);
-        const v128_t wc = wasm_i16x8_extend_low_i8x16(hi), wd = wasm_i16x8_extend_high_i8x16(hi);
-        for (int t = 0; t < NT; t++) {
-            const int16_t *x = xq + (size_t)t * n + b * GW_QK4_0;
-            v128_t s = wasm_i32x4_add(
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wa, wasm_v128_load(x)),
-                               wasm_i32x4_dot_i16x8(wb, wasm_v128_load(x + 8))),
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wc, wasm_v128_load(x + 16)),
-                               wasm_i32x4_dot_i16x8(wd, wasm_v128_load(x + 24))));
-            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
-                                                           wasm_f32x4_splat(dw * xd[(size_t)t * nb + b])));
-        }
-    }
-    for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
-}
+#define q8_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q8_0, row, nb, n, q, d, xs, NT, r)
+#define q4_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q4_0, row, nb, n, q, d, xs, NT, r)
 
 /* The shared row/token walk: chunk of rows, token tiles, rows of the chunk. */
 #define ROWS_WALK(TILE_FN)                                                              \
@@ -122,14 +198,15 @@ GW_INLINE void q4_tile(const uint8_t *row, int64_t nb, int64_t n, const int16_t 
             const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;               \
             const int16_t *q = xq->q + (size_t)t0 * n;                                  \
             const float *d = xq->d + (size_t)t0 * nb;                                   \
+            const int32_t *xs = xq->s + (size_t)t0 * nb;                                \
             for (int64_t o = rc; o < re; o++) {                                         \
                 const uint8_t *row = w + (size_t)o * row_bytes;                         \
                 float r[TILE_TOK];                                                      \
                 switch (nt) {                                                           \
-                case 1: TILE_FN(row, nb, n, q, d, 1, r); break;                         \
-                case 2: TILE_FN(row, nb, n, q, d, 2, r); break;                         \
-                case 3: TILE_FN(row, nb, n, q, d, 3, r); break;                         \
-                default: TILE_FN(row, nb, n, q, d, 4, r); break;                        \
+                case 1: TILE_FN(row, nb, n, q, d, xs, 1, r); break;                         \
+                case 2: TILE_FN(row, nb, n, q, d, xs, 2, r); break;                         \
+                case 3: TILE_FN(row, nb, n, q, d, xs, 3, r); break;                         \
+                default: TILE_FN(row, nb, n, q, d, xs, 4, r); break;                        \
                 }                                                                       \
                 for (int t = 0; t < nt; t++) Y[(size_t)(t0 + t) * ldy + (o - o0)] = r[t]; \
             }                                                                           \
@@ -147,15 +224,6 @@ void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0
 }
 
 /* ---- float weights: f32, f16, bf16 ------------------------------------- */
-
-/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly. */
-GW_INLINE v128_t half4_to_f32(v128_t h) {
-    const v128_t em = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
-    v128_t f = wasm_f32x4_mul(em, wasm_f32x4_splat(0x1p112f));
-    const v128_t infnan = wasm_i32x4_eq(wasm_v128_and(h, wasm_i32x4_splat(0x7c00)), wasm_i32x4_splat(0x7c00));
-    f = wasm_v128_bitselect(wasm_v128_or(em, wasm_i32x4_splat(0x7f800000)), f, infnan);
-    return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
-}
 
 /* Eight weights starting at element i, as two f32x4. */
 GW_INLINE void load_w8(int type, const uint8_t *row, int64_t i, v128_t *a, v128_t *b) {

@@ -28,17 +28,30 @@ void gw_gelu_tanh_ref(float *out, const float *x, int n) {
     for (int i = 0; i < n; i++) out[i] = gelu_tanh1(x[i]);
 }
 
-void gw_rope_ref(float *x, int rot_dim, int pos, float theta) {
+void gw_rope_inv_freq(float *inv_freq, int rot_dim, float theta, int round_bf16) {
+    for (int i = 0; i < rot_dim / 2; i++) {
+        /* transformers: inv_freq = 1 / theta^(arange(0, dim, 2).float() / dim), f32 */
+        float f = 1.0f / powf(theta, (float)(2 * i) / (float)rot_dim);
+        inv_freq[i] = round_bf16 ? gw_bf16_to_f32(gw_f32_to_bf16(f)) : f;
+    }
+}
+
+void gw_rope_freqs(float *x, int rot_dim, int pos, const float *inv_freq) {
     const int h = rot_dim / 2;
     for (int i = 0; i < h; i++) {
-        /* transformers: inv_freq = 1 / theta^(arange(0, dim, 2).float() / dim), f32 */
-        const float inv_freq = 1.0f / powf(theta, (float)(2 * i) / (float)rot_dim);
-        const float angle = (float)pos * inv_freq;
+        const float angle = (float)pos * inv_freq[i];
         const float c = cosf(angle), s = sinf(angle);
         const float a = x[i], b = x[i + h];
         x[i] = a * c - b * s;
         x[i + h] = b * c + a * s;
     }
+}
+
+void gw_rope_ref(float *x, int rot_dim, int pos, float theta) {
+    float inv_freq[GW_ROPE_MAX_PAIRS];
+    if (rot_dim / 2 > GW_ROPE_MAX_PAIRS) return;
+    gw_rope_inv_freq(inv_freq, rot_dim, theta, 0);
+    gw_rope_freqs(x, rot_dim, pos, inv_freq);
 }
 
 void gw_softmax_ref(float *x, int n) {

@@ -112,7 +112,8 @@ static void test_quant(void) {
     for (int i = 32; i < 64; i++) xa[i] = 0.0f;
     int16_t q16[N * T];
     float d16[N / 32 * T];
-    gw_xq16 xq = { q16, d16 };
+    int32_t s16[N / 32 * T];
+    gw_xq16 xq = { q16, d16, s16 };
     gw_quantize_x_q16(xa, N, T, &xq);
     int same = 1;
     for (int t = 0; t < T; t++) {
@@ -120,7 +121,12 @@ static void test_quant(void) {
         gw_quantize_row_q8_0(xa + t * N, ref, N);
         for (int b = 0; b < N / 32; b++) {
             same &= gw_f16_to_f32(ref[b].d) == d16[t * (N / 32) + b];
-            for (int j = 0; j < 32; j++) same &= ref[b].qs[j] == q16[t * N + b * 32 + j];
+            int sum = 0;
+            for (int j = 0; j < 32; j++) {
+                same &= ref[b].qs[j] == q16[t * N + b * 32 + gw_xq16_pos(j)];
+                sum += ref[b].qs[j];
+            }
+            same &= sum == s16[t * (N / 32) + b];
         }
     }
     CHECK(same);
