@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli_tokenizer.h"
+#include "cli_util.h"
 #include "common.h"
 #include "gguf.h"
 
@@ -127,4 +128,77 @@ double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+const char CLI_GEN_HELP[] =
+    "  -n, --max-tokens N     tokens to generate (default %d)\n"
+    "  --temp T               temperature (default 0 = greedy; with T > 0 top-k 64, top-p 0.95)\n"
+    "  --top-k K              keep the K most likely tokens (0 = all)\n"
+    "  --top-p P              keep the smallest set of tokens with probability mass >= P\n"
+    "  --min-p P              drop tokens less likely than P times the most likely\n"
+    "  --repeat-penalty R     divide positive / multiply negative logits of recent tokens (1 = off)\n"
+    "  --repeat-last-n N      recent tokens the penalties look at (default 64, -1 = all)\n"
+    "  --freq-penalty F       subtract F per occurrence of a recent token\n"
+    "  --presence-penalty F   subtract F once from every recent token\n"
+    "  --seed S               random seed (default 0): same seed, same output\n"
+    "  --stop STR             stop before this text (repeatable)\n"
+    "  --ignore-eos           do not stop at <eos>/<end_of_turn>\n";
+
+void cli_gen_opts_init(cli_gen_opts *o, int max_tokens) {
+    memset(o, 0, sizeof *o);
+    gw_sampler_default_params(&o->gen.sampling);
+    o->gen.max_tokens = max_tokens;
+    o->gen.stop = o->stops;
+}
+
+static int parse_f(const char *cmd, const char *flag, const char *v, float *out) {
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end) { cli_failf(cmd, "bad %s value '%s'", flag, v); return -1; }
+    *out = (float)d;
+    return 1;
+}
+
+int cli_parse_gen_flag(const char *cmd, int argc, char **argv, int *i, cli_gen_opts *o) {
+    const char *a = argv[*i];
+    gw_sampler_params *p = &o->gen.sampling;
+    if (!strcmp(a, "--ignore-eos")) { o->gen.ignore_eos = 1; return 1; }
+    static const char *const with_value[] = {"-n", "--max-tokens", "--temp", "--top-k", "--top-p", "--min-p",
+        "--repeat-penalty", "--repeat-last-n", "--freq-penalty", "--presence-penalty", "--seed", "--stop", NULL};
+    int known = 0;
+    for (int k = 0; with_value[k]; k++) if (!strcmp(a, with_value[k])) known = 1;
+    if (!known) return 0;
+    if (*i + 1 >= argc) { cli_failf(cmd, "%s needs a value", a); return -1; }
+    const char *v = argv[++*i];
+    if (!strcmp(a, "--stop")) {
+        if (o->gen.n_stop == CLI_MAX_STOP) { cli_failf(cmd, "at most %d --stop strings", CLI_MAX_STOP); return -1; }
+        o->stops[o->gen.n_stop++] = v;
+        return 1;
+    }
+    if (!strcmp(a, "--temp")) { o->temp_given = 1; return parse_f(cmd, a, v, &p->temperature); }
+    if (!strcmp(a, "--top-p")) { o->top_p_given = 1; return parse_f(cmd, a, v, &p->top_p); }
+    if (!strcmp(a, "--min-p")) return parse_f(cmd, a, v, &p->min_p);
+    if (!strcmp(a, "--repeat-penalty")) return parse_f(cmd, a, v, &p->repeat_penalty);
+    if (!strcmp(a, "--freq-penalty")) return parse_f(cmd, a, v, &p->freq_penalty);
+    if (!strcmp(a, "--presence-penalty")) return parse_f(cmd, a, v, &p->presence_penalty);
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end) { cli_failf(cmd, "bad %s value '%s'", a, v); return -1; }
+    if (!strcmp(a, "--seed")) { p->seed = (uint64_t)x; return 1; }
+    if (!strcmp(a, "--repeat-last-n")) {
+        if (x < -1 || x > 1 << 20) { cli_failf(cmd, "bad %s value", a); return -1; }
+        p->penalty_last_n = (int)x;
+        return 1;
+    }
+    if (x < 0 || x > 1 << 24) { cli_failf(cmd, "bad %s value", a); return -1; }
+    if (!strcmp(a, "--top-k")) { o->top_k_given = 1; p->top_k = (int)x; }
+    else o->gen.max_tokens = (int)x; /* -n, --max-tokens */
+    return 1;
+}
+
+void cli_gen_opts_done(cli_gen_opts *o) {
+    gw_sampler_params *p = &o->gen.sampling;
+    if (!o->temp_given) p->temperature = 0.0f;
+    if (!o->top_k_given && p->temperature == 0.0f) p->top_k = 0;
+    if (!o->top_p_given && p->temperature == 0.0f) p->top_p = 1.0f;
 }

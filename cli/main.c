@@ -11,6 +11,7 @@ static const gw_command commands[] = {
     {"bench", cmd_bench, "prefill/decode speed and read bandwidth (synthetic model or GGUF)"},
     {"tokenize", cmd_tokenize, "text (lines of JSON strings) -> token ids (JSON arrays)"},
     {"detokenize", cmd_detokenize, "token ids (lines of JSON arrays) -> text (JSON strings)"},
+    {"chat", cmd_chat, "interactive chat on the terminal (the model's chat template)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
