@@ -129,6 +129,19 @@ static int write_metadata(gw_convert_ctx *c, gcfg *g) {
     U32("attention.value_length", g->head_dim);
     F32("attention.layer_norm_rms_epsilon", g->eps);
     F32("rope.freq_base", g->rope_global);
+    /* transformers keeps the rope inverse frequencies and the embedding
+     * normalizer as buffers in the model's dtype: a bf16 checkpoint runs
+     * with both rounded to bf16 (docs/gguf-format.md, "buffer precision").
+     * Absent keys mean exact f32 values, as llama.cpp computes them. */
+    const char *dt = gw_json_str(gw_json_get(gw_hf_text_config(c->hf), "dtype"), NULL);
+    if (!dt) dt = gw_json_str(gw_json_get(gw_hf_text_config(c->hf), "torch_dtype"), NULL);
+    if (!dt) dt = gw_json_str(gw_json_get(gw_hf_config(c->hf), "dtype"), NULL);
+    if (!dt) dt = gw_json_str(gw_json_get(gw_hf_config(c->hf), "torch_dtype"), NULL);
+    if (dt && !strcmp(dt, "bfloat16")) {
+        F32("embedding_scale", gw_bf16_to_f32(gw_f32_to_bf16((float)sqrt((double)g->n_embd))));
+        key(k, sizeof k, g, "rope.inv_freq_bf16");
+        gw_gguf_writer_set_bool(w, k, 1);
+    }
     if (g->gen == 1) return GW_OK;
 
     double scalar, cap;

@@ -76,7 +76,16 @@ int gw_transformer_config(const gw_gguf *g, gw_config *c, gw_err *err) {
     c->attn_scale = scale;
     if ((rc = get_f32(g, arch, "attn_logit_softcapping", 0.0f, &c->attn_softcap, err))) return rc;
     if ((rc = get_f32(g, arch, "final_logit_softcapping", 0.0f, &c->final_softcap, err))) return rc;
-    c->embd_scale = (float)sqrt((double)c->n_embd); /* transformers' float32 normalizer */
+    /* transformers' float32 normalizer, unless the file says otherwise
+     * (a bf16 checkpoint's normalizer buffer is bf16: docs/gguf-format.md). */
+    if ((rc = get_f32(g, arch, "embedding_scale", (float)sqrt((double)c->n_embd), &c->embd_scale, err))) return rc;
+    int freq_bf16 = 0;
+    snprintf(key, sizeof key, "%s.rope.inv_freq_bf16", arch);
+    if ((rc = gw_gguf_get_bool(g, key, &freq_bf16, err)) && rc != GW_E_NOT_FOUND) return rc;
+    if (c->rope_dim / 2 > GW_ROPE_MAX_PAIRS)
+        return gw_set_err(err, GW_E_UNSUPPORTED, "%s: rotary size %d (max %d)", gw_gguf_name(g), c->rope_dim, 2 * GW_ROPE_MAX_PAIRS);
+    gw_rope_inv_freq(c->rope_freq, c->rope_dim, c->rope_theta, freq_bf16);
+    gw_rope_inv_freq(c->rope_freq_local, c->rope_dim, c->rope_theta_local, freq_bf16);
     c->has_qk_norm = c->arch == GW_ARCH_GEMMA3;
     c->has_post_norms = c->arch != GW_ARCH_GEMMA;
 

@@ -25,6 +25,8 @@ typedef struct gw_config {
     float rope_theta;        /* global layers */
     float rope_theta_local;  /* sliding layers (gemma3) */
     int rope_dim;            /* rotated dims per head (griffin: partial) */
+    float rope_freq[GW_ROPE_MAX_PAIRS];       /* inverse frequencies, global layers */
+    float rope_freq_local[GW_ROPE_MAX_PAIRS]; /* sliding layers */
     float attn_scale;        /* multiplies q.k */
     float attn_softcap;      /* 0 = none */
     float final_softcap;     /* 0 = none */

@@ -136,7 +136,7 @@ int gw_transformer_forward(gw_session *s, const int32_t *tokens, int n, float *l
         const gw_layer *L = &m->layers[l];
         gw_kv_layer *kv = &s->kv[l];
         int sliding = c->layer_kind[l] == GW_LAYER_SLIDING;
-        float theta = sliding ? c->rope_theta_local : c->rope_theta;
+        const float *freqs = sliding ? c->rope_freq_local : c->rope_freq;
 
         for (int t = 0; t < n; t++)
             gw_rmsnorm(w.xn + (size_t)t * d, w.x + (size_t)t * d, L->attn_norm->data, d, c->rms_eps);
@@ -149,12 +149,12 @@ int gw_transformer_forward(gw_session *s, const int32_t *tokens, int n, float *l
             for (int h = 0; h < H; h++) {
                 float *qh = w.q + (size_t)t * qd + (size_t)h * D;
                 if (L->attn_q_norm) gw_rmsnorm(qh, qh, L->attn_q_norm->data, D, c->rms_eps);
-                gw_rope(qh, c->rope_dim, p, theta);
+                gw_rope_freqs(qh, c->rope_dim, p, freqs);
             }
             for (int h = 0; h < K; h++) {
                 float *kh = w.k + (size_t)t * kvd + (size_t)h * D;
                 if (L->attn_k_norm) gw_rmsnorm(kh, kh, L->attn_k_norm->data, D, c->rms_eps);
-                gw_rope(kh, c->rope_dim, p, theta);
+                gw_rope_freqs(kh, c->rope_dim, p, freqs);
             }
             int slot = p % kv->n_slots;
             memcpy(kv->k + (size_t)slot * kvd, w.k + (size_t)t * kvd, kvd * sizeof(float));
