@@ -96,6 +96,19 @@ void gw_detok_stream_flush(gw_detok_stream *s, const char **text, size_t *len);
 void gw_detok_stream_reset(gw_detok_stream *s);
 void gw_detok_stream_free(gw_detok_stream *s);
 
+/* ---- writing (loader/convert_tokenizer.c) ------------------------------------
+ * Writes the tokenizer as llama.cpp's tokenizer.ggml.* keys (model "llama",
+ * tokens, scores, token_type, merges, special ids, add_bos_token) and
+ * tokenizer.chat_template when it has one. pad_to > n_tokens appends
+ * "[PAD<id>]" unused tokens (llama.cpp wants one token per embedding row).
+ * Scores: the tokenizer's own, else minus the rank of the first merge that
+ * makes the token (-1e9 for tokens no merge makes), so merging by score
+ * gives the same tokens as merging by rank. */
+struct gw_gguf_writer;
+int gw_tokenizer_write_gguf(const gw_tokenizer *t, struct gw_gguf_writer *w, int pad_to, gw_err *err);
+/* Reads a SentencePiece tokenizer.model (protobuf) held in buf[0..len). */
+int gw_tokenizer_from_spm(const uint8_t *buf, size_t len, const char *name, gw_tokenizer **out, gw_err *err);
+
 /* The model's tokenizer (NULL when its GGUF carried none). */
 struct gw_model;
 const gw_tokenizer *gw_model_tokenizer(const struct gw_model *m);

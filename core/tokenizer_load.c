@@ -123,6 +123,7 @@ int gw_tokenizer_from_gguf(const gw_gguf *g, gw_tokenizer **out, gw_err *err) {
     int b = 1;
     if (gw_gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &b, NULL) == GW_OK) sp.add_bos = b;
     else sp.add_bos = 1;
+    if (gw_gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", &b, NULL) == GW_OK) sp.add_prefix_space = b;
     gw_gguf_str tmpl;
     if (gw_gguf_get_str(g, "tokenizer.chat_template", &tmpl, NULL) == GW_OK) sp.chat_template = tmpl.s;
     rc = gw_tokenizer_from_spec(&sp, out, err);

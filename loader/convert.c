@@ -140,8 +140,7 @@ int gw_convert_run(const char *hf_dir, const char *out_path, const gw_convert_op
     if ((rc = fn(&c))) goto done;
     gw_gguf_writer_set_u32(w, "general.file_type", (uint32_t)gw_convert_file_type(o->type));
     if (is_quant(o->type)) gw_gguf_writer_set_u32(w, "general.quantization_version", 2);
-    /* Tokenizer: enable this call together with loader/convert_tokenizer.c
-    if ((rc = gw_convert_tokenizer(&c))) goto done; */
+    if ((rc = gw_convert_tokenizer(&c))) goto done; /* loader/convert_tokenizer.c */
     rc = gw_gguf_writer_write(w, out_path, o->split_max_bytes, n_files, err);
 done:
     gw_gguf_writer_free(w);
