@@ -51,16 +51,25 @@ export class IdbCache {
   async *read(url) {
     const rec = await this.get(url);
     if (!rec) throw new GemwasmError('integrity', `${url}: no longer in the cache`, { url });
-    const reader = rec.blob.stream().getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
+    const stream = rec.blob.stream();
+    let reader, byob = false;
+    try { reader = stream.getReader({ mode: 'byob' }); byob = true; } catch { reader = stream.getReader(); }
+    let buf = byob ? new ArrayBuffer(1 << 20) : null;
+    try {
+      for (;;) {
+        const { done, value } = byob ? await reader.read(new Uint8Array(buf)) : await reader.read();
+        if (done) return;
+        yield value; // valid until the next chunk is asked for
+        if (byob) buf = value.buffer;
+      }
+    } finally { reader.releaseLock(); }
   }
 
   async put(url, rec, parts) {
-    const blob = new Blob([...parts], { type: 'application/octet-stream' });
+    // Blob() copies each part at once: the parts may be views of one reused buffer.
+    const blobs = [];
+    for (const part of parts) blobs.push(new Blob([part]));
+    const blob = new Blob(blobs, { type: 'application/octet-stream' });
     try {
       await this._tx('readwrite', (s) => req2promise(s.put({ ...rec, url: String(url), storedAt: Date.now(), blob })));
     } catch (e) {

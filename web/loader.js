@@ -60,19 +60,31 @@ async function sha256(bytes) {
 }
 
 // The split's content hash (hex), computed over wasm memory in 4 MiB pieces.
+// Each piece is copied into one reused buffer (digest copies its input at the
+// call), so hashing leaves no garbage behind.
 export async function hashRegion(heap, ptr, size) {
   const n = Math.ceil(size / PIECE);
   const digests = new Uint8Array(n * 32);
+  const scratch = new Uint8Array(Math.min(PIECE, Math.max(1, size)));
   for (let i = 0; i < n; i++) {
     const a = ptr + i * PIECE, b = ptr + Math.min(size, (i + 1) * PIECE);
-    digests.set(await sha256(heap().slice(a, b)), i * 32); // slice: a private copy of one piece
+    const view = scratch.subarray(0, b - a);
+    view.set(heap().subarray(a, b));
+    digests.set(await sha256(view), i * 32);
   }
   const d = await sha256(digests);
   return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
+// The region in pieces, each a view of one reused buffer: a consumer must use
+// (copy, write) each piece before asking for the next.
 function* pieces(heap, ptr, size) {
-  for (let off = 0; off < size; off += PIECE) yield heap().slice(ptr + off, ptr + Math.min(size, off + PIECE));
+  const scratch = new Uint8Array(Math.min(PIECE, Math.max(1, size)));
+  for (let off = 0; off < size; off += PIECE) {
+    const view = scratch.subarray(0, Math.min(size, off + PIECE) - off);
+    view.set(heap().subarray(ptr + off, ptr + off + view.length));
+    yield view;
+  }
 }
 
 // ---- byte sources -------------------------------------------------------------
@@ -107,7 +119,7 @@ async function sizeOf(src, signal) {
 }
 
 async function* streamOf(src, signal) {
-  if (src.kind === 'blob') { yield* readerChunks(src.ref.stream().getReader(), src.name, signal); return; }
+  if (src.kind === 'blob') { yield* streamChunks(src.ref.stream(), src.name, signal); return; }
   if (src.kind === 'bytes') { yield src.ref; return; }
   if (src.kind === 'path') {
     const fs = await import('node:fs');
@@ -120,13 +132,20 @@ async function* streamOf(src, signal) {
   throw new Error('unreachable');
 }
 
-async function* readerChunks(reader, url, signal) {
+// Chunks of a ReadableStream. With a byte stream (fetch bodies, blob.stream())
+// a BYOB reader fills one reused 1 MiB buffer, so reading leaves no garbage;
+// each yielded chunk is valid until the next one is asked for.
+async function* streamChunks(stream, url, signal) {
+  let reader = null, byob = false;
+  try { reader = stream.getReader({ mode: 'byob' }); byob = true; } catch { reader = stream.getReader(); }
+  let buf = byob ? new ArrayBuffer(1 << 20) : null;
   try {
     for (;;) {
       let r;
-      try { r = await reader.read(); } catch (e) { throw netError(url, e, signal); }
+      try { r = byob ? await reader.read(new Uint8Array(buf)) : await reader.read(); } catch (e) { throw netError(url, e, signal); }
       if (r.done) return;
       yield r.value;
+      if (byob) buf = r.value.buffer;
     }
   } finally {
     try { reader.cancel().catch(() => {}); } catch {}
@@ -219,7 +238,7 @@ export async function loadSplits(api, srcs, { cache, concurrency = 3, signal, on
       const len = lenH !== null && !res.headers.get('content-encoding') ? Number(lenH) : -1;
       if (len < 0) throw new GemwasmError('network', `${s.ref}: the server did not send the split's size (Content-Length)`, { url: s.ref });
       if (len !== sizes[i] || !ptrs[i]) { sizes[i] = len; ptrs[i] = api.alloc(i, len); prog[i].total = len; }
-      await fill(i, readerChunks(res.body.getReader(), s.ref, signal), sizes[i], true);
+      await fill(i, streamChunks(res.body, s.ref, signal), sizes[i], true);
       if (cache) {
         const sha = await hashRegion(api.heap, ptrs[i], sizes[i]);
         await cache.put(s.ref, { model: modelKey, index: i, count: n, size: sizes[i], sha256: sha }, pieces(api.heap, ptrs[i], sizes[i]));
