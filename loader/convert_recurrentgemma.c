@@ -136,6 +136,12 @@ static int write_metadata(gw_convert_ctx *c, const rgcfg *g, const char **types)
     U32("rg_lru_width", g->lru);
     U32("conv_kernel", g->conv);
     F32("final_logit_softcapping", g->softcap);
+    /* transformers' rope inv_freq is a buffer in the model's dtype: a bf16
+     * checkpoint runs with it bf16-rounded (the embedding normalizer is
+     * bf16 whatever the dtype; the runtime knows that) */
+    const char *dt = gw_json_str(gw_json_get(gw_hf_text_config(c->hf), "dtype"), NULL);
+    if (!dt) dt = gw_json_str(gw_json_get(gw_hf_text_config(c->hf), "torch_dtype"), NULL);
+    if (dt && !strcmp(dt, "bfloat16")) gw_gguf_writer_set_bool(w, ARCH ".rope.inv_freq_bf16", 1);
 #undef U32
 #undef F32
     if (gw_gguf_writer_set_arr_str(w, ARCH ".block_types", types, NULL, (uint64_t)g->n_layer))

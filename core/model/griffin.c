@@ -179,8 +179,8 @@ static int attention_block(gw_session *s, int l, gr_scratch *w, int n, gw_err *e
         return gw_set_err(err, rc, "layer %d: attention projection failed", l);
     for (int t = 0; t < n; t++) {
         int p = s->pos + t;
-        for (int h = 0; h < H; h++) gw_rope(w->q + (size_t)t * qd + (size_t)h * D, c->rope_dim, p, c->rope_theta);
-        for (int h = 0; h < K; h++) gw_rope(w->k + (size_t)t * kvd + (size_t)h * D, c->rope_dim, p, c->rope_theta);
+        for (int h = 0; h < H; h++) gw_rope_freqs(w->q + (size_t)t * qd + (size_t)h * D, c->rope_dim, p, c->rope_freq);
+        for (int h = 0; h < K; h++) gw_rope_freqs(w->k + (size_t)t * kvd + (size_t)h * D, c->rope_dim, p, c->rope_freq);
         int slot = p % kv->n_slots;
         memcpy(kv->k + (size_t)slot * kvd, w->k + (size_t)t * kvd, kvd * sizeof(float));
         memcpy(kv->v + (size_t)slot * kvd, w->v + (size_t)t * kvd, kvd * sizeof(float));

@@ -103,13 +103,26 @@ int gw_griffin_config(const gw_gguf *g, gw_config *c, gw_err *err) {
     if ((rc = get_float(g, "attention.layer_norm_rms_epsilon", 1e-6f, &c->rms_eps, err))) return rc;
     if ((rc = get_float(g, "rope.freq_base", 10000.0f, &c->rope_theta, err))) return rc;
     c->rope_theta_local = c->rope_theta;
+    /* rope inverse frequencies, bf16-rounded when the checkpoint was bf16
+     * (transformers' inv_freq buffer then is; docs/gguf-format.md) */
+    int freq_bf16 = 0;
+    rc = gw_gguf_get_bool(g, ARCH ".rope.inv_freq_bf16", &freq_bf16, err);
+    if (rc && rc != GW_E_NOT_FOUND) return rc;
+    if (c->rope_dim / 2 > GW_ROPE_MAX_PAIRS)
+        return gw_set_err(err, GW_E_UNSUPPORTED, "%s: rope.dimension_count %d (max %d)", gw_gguf_name(g), c->rope_dim,
+                          2 * GW_ROPE_MAX_PAIRS);
+    gw_rope_inv_freq(c->rope_freq, c->rope_dim, c->rope_theta, freq_bf16);
+    memcpy(c->rope_freq_local, c->rope_freq, sizeof c->rope_freq);
     if ((rc = get_float(g, "final_logit_softcapping", 0.0f, &c->final_softcap, err))) return rc;
     if (c->final_softcap < 0) c->final_softcap = 0;
     if ((rc = read_block_types(g, c, err))) return rc;
     c->attn_scale = 1.0f / sqrtf((float)c->head_dim);
     c->attn_softcap = 0.0f;
-    /* transformers keeps the normalizer as a bfloat16 buffer: bf16(sqrt(d)) */
-    c->embd_scale = gw_bf16_to_f32(gw_f32_to_bf16((float)sqrt((double)c->n_embd)));
+    /* transformers keeps the normalizer as a bfloat16 buffer, whatever the
+     * model's dtype: bf16(sqrt(d)) unless the file says otherwise */
+    if ((rc = get_float(g, "embedding_scale", gw_bf16_to_f32(gw_f32_to_bf16((float)sqrt((double)c->n_embd))),
+                        &c->embd_scale, err)))
+        return rc;
     c->has_qk_norm = 0;
     c->has_post_norms = 0;
     c->bos_id = 2;

@@ -58,6 +58,8 @@ static int shape_config(const char *shape, gw_config *c) {
         return 0;
     }
     c->rope_dim = c->arch == GW_ARCH_RECURRENTGEMMA ? c->head_dim / 2 : c->head_dim;
+    gw_rope_inv_freq(c->rope_freq, c->rope_dim, c->rope_theta, 0);
+    gw_rope_inv_freq(c->rope_freq_local, c->rope_dim, c->rope_theta_local, 0);
     c->attn_scale = 1.0f / sqrtf((float)c->head_dim);
     c->embd_scale = sqrtf((float)c->n_embd);
     if (c->arch == GW_ARCH_RECURRENTGEMMA) c->embd_scale = gw_bf16_to_f32(gw_f32_to_bf16(c->embd_scale));
