@@ -21,9 +21,10 @@ done
 [ "${#targets[@]}" -gt 0 ] || { echo "fuzz: no targets" >&2; exit 1; }
 
 echo "fuzz: building ${targets[*]} in $BUILD"
-CC="$CC_BIN" cmake -S "$ROOT" -B "$BUILD" -DGW_FUZZ=ON -DCMAKE_BUILD_TYPE=Release >"$BUILD.log" 2>&1 \
-  && cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}" >>"$BUILD.log" 2>&1 \
-  || { echo "fuzz: build failed (see $BUILD.log)" >&2; tail -30 "$BUILD.log" >&2; exit 1; }
+mkdir -p "$BUILD"
+CC="$CC_BIN" cmake -S "$ROOT" -B "$BUILD" -DGW_FUZZ=ON -DCMAKE_BUILD_TYPE=Release >"$BUILD/build.log" 2>&1 \
+  && cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}" >>"$BUILD/build.log" 2>&1 \
+  || { echo "fuzz: build failed (see $BUILD/build.log)" >&2; tail -30 "$BUILD/build.log" >&2; exit 1; }
 
 status=0
 mkdir -p "$BUILD/crashes"
