@@ -119,6 +119,70 @@ def llama_ppl(model, ids, n_ctx, dev):
     return math.exp(mean), err, n_chunk, running
 
 
+def load_reference_model(hf, dev):
+    """The float32 eager model for the reference outputs: the checkpoint's bf16 weights, and
+    its floating buffers (embedding normalizer, rope inverse frequencies) rounded to bf16 as
+    transformers holds them for a bf16 model; our converter reproduces exactly this for a
+    bf16 checkpoint ({arch}.embedding_scale, {arch}.rope.inv_freq_bf16)."""
+    from transformers import Gemma3ForCausalLM
+    ref = Gemma3ForCausalLM.from_pretrained(hf, dtype=torch.float32, attn_implementation="eager").to(dev).eval()
+    for name, buf in ref.named_buffers():
+        if buf.is_floating_point():
+            before = buf.detach().clone()
+            buf.data.copy_(buf.to(torch.bfloat16).float())
+            log(f"buffer {name} {tuple(buf.shape)} rounded to bf16: max change {(buf - before).abs().max().item():.3g}, "
+                f"first {before.flatten()[:2].tolist()} -> {buf.flatten()[:2].tolist()}")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    return ref
+
+
+@torch.no_grad()
+def reference_outputs(ref, tok, hf, data_dir, fixture_text_path, L, dev):
+    """Writes hf/ref_logits.npy; returns reference.json's fields (without "training")."""
+    held_docs = read_docs(os.path.join(data_dir, "heldout.jsonl"))
+    valid_ids = stream(tok, read_docs(os.path.join(data_dir, "valid.jsonl")))
+    held_ids = stream(tok, held_docs)
+    # 64 tokens of held-out text (Revelation 21), BOS first
+    rev = [d for d in held_docs if d.startswith("Revelation 1\n")][0]
+    passage = rev[rev.index("Revelation 21\n") + len("Revelation 21\n"):]
+    input_ids = [BOS] + tok.encode(passage, add_special_tokens=False).ids[:63]
+    logits = ref(input_ids=torch.tensor([input_ids], device=dev)).logits[0].float().cpu().numpy()
+    np.save(os.path.join(hf, "ref_logits.npy"), logits.astype(np.float32))
+    prompt = tok.encode("And it came to pass").ids
+    assert prompt[0] == BOS
+    g = ref.generate(torch.tensor([prompt], device=dev), do_sample=False, max_new_tokens=32, pad_token_id=PAD)
+    new = g[0, len(prompt):].tolist()
+    held_loss = eval_loss(ref, held_ids, L, 16, dev, amp=False)
+    valid_loss = eval_loss(ref, valid_ids, L, 16, dev, amp=False)
+    fixture_ids = torch.tensor(tok.encode(open(fixture_text_path, encoding="utf-8").read()).ids)
+    heldout_txt_ids = torch.tensor(tok.encode(open(os.path.join(data_dir, "heldout.txt"), encoding="utf-8").read()).ids)
+    ppl_fix = llama_ppl(ref, fixture_ids, 128, dev)
+    ppl_held = llama_ppl(ref, heldout_txt_ids, 512, dev)
+    ppl_held128 = llama_ppl(ref, heldout_txt_ids, 128, dev)
+    refj = {
+        "arch": "Gemma3ForCausalLM",
+        "note": "float32 eager transformers forward of the bf16 weights with bf16-rounded buffers (embedding normalizer, rope inverse frequencies)",
+        "input_ids": input_ids,
+        "input_text": tok.decode(input_ids[1:]),
+        "greedy_prompt": prompt,
+        "greedy_prompt_text": "And it came to pass",
+        "greedy_new_tokens": new,
+        "greedy_text": tok.decode(new),
+        "argmax": logits.argmax(-1).tolist(),
+        "heldout": {
+            "hf_loss_fp32": held_loss, "hf_ppl_fp32": math.exp(held_loss),
+            "note": "mean next-token loss (labels=input_ids) over BOS-prefixed 512-token chunks of the held-out documents ([BOS] doc [EOS] concatenated)",
+            "valid_loss_fp32": valid_loss,
+            "llama_ppl_fixture_ctx128": {"ppl": ppl_fix[0], "err": ppl_fix[1], "chunks": ppl_fix[2], "running": ppl_fix[3], "tokens": len(fixture_ids)},
+            "llama_ppl_heldout_txt_ctx512": {"ppl": ppl_held[0], "err": ppl_held[1], "chunks": ppl_held[2], "tokens": len(heldout_txt_ids)},
+            "llama_ppl_heldout_txt_ctx128": {"ppl": ppl_held128[0], "err": ppl_held128[1], "chunks": ppl_held128[2]},
+        },
+    }
+    log("reference:", json.dumps(refj["greedy_text"]), json.dumps(refj["heldout"])[:900])
+    return refj
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=".traindata")
@@ -310,52 +374,11 @@ def main():
         log("AutoTokenizer check failed:", repr(e))
     log("saved", sorted(os.listdir(hf)))
 
-    # ---- reference: float32 eager from the bf16-rounded weights
-    ref = Gemma3ForCausalLM.from_pretrained(hf, dtype=torch.float32, attn_implementation="eager").to(dev).eval()
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    # 64 tokens of held-out text (Revelation 21), BOS first
-    held_docs = read_docs(os.path.join(args.data, "heldout.jsonl"))
-    rev = [d for d in held_docs if d.startswith("Revelation 1\n")][0]
-    passage = rev[rev.index("Revelation 21\n") + len("Revelation 21\n"):]
-    input_ids = [BOS] + tok.encode(passage, add_special_tokens=False).ids[:63]
-    with torch.no_grad():
-        logits = ref(input_ids=torch.tensor([input_ids], device=dev)).logits[0].float().cpu().numpy()
-    np.save(os.path.join(hf, "ref_logits.npy"), logits.astype(np.float32))
-    prompt = tok.encode("And it came to pass").ids
-    assert prompt[0] == BOS
-    with torch.no_grad():
-        g = ref.generate(torch.tensor([prompt], device=dev), do_sample=False, max_new_tokens=32,
-                         pad_token_id=PAD)
-    new = g[0, len(prompt):].tolist()
-    # held-out figures, float32 model (eager)
-    held_loss = eval_loss(ref, held_ids, L, 16, dev, amp=False)
-    valid_loss = eval_loss(ref, valid_ids, L, 16, dev, amp=False)
-    fixture_text = open(args.fixture_text, encoding="utf-8").read()
-    fixture_ids = torch.tensor(tok.encode(fixture_text).ids)
-    heldout_text = open(os.path.join(args.data, "heldout.txt"), encoding="utf-8").read()
-    heldout_txt_ids = torch.tensor(tok.encode(heldout_text).ids)
-    ppl_fix = llama_ppl(ref, fixture_ids, 128, dev)
-    ppl_held = llama_ppl(ref, heldout_txt_ids, 512, dev)
-    ppl_held128 = llama_ppl(ref, heldout_txt_ids, 128, dev)
-    refj = {
-        "arch": "Gemma3ForCausalLM",
-        "input_ids": input_ids,
-        "input_text": tok.decode(input_ids[1:]),
-        "greedy_prompt": prompt,
-        "greedy_prompt_text": "And it came to pass",
-        "greedy_new_tokens": new,
-        "greedy_text": tok.decode(new),
-        "argmax": logits.argmax(-1).tolist(),
-        "heldout": {
-            "hf_loss_fp32": held_loss, "hf_ppl_fp32": math.exp(held_loss),
-            "note": "mean next-token loss (labels=input_ids) over BOS-prefixed 512-token chunks of the held-out documents ([BOS] doc [EOS] concatenated)",
-            "valid_loss_fp32": valid_loss,
-            "train_loss_fp32_sample": final_train_loss,
-            "llama_ppl_fixture_ctx128": {"ppl": ppl_fix[0], "err": ppl_fix[1], "chunks": ppl_fix[2], "running": ppl_fix[3], "tokens": len(fixture_ids)},
-            "llama_ppl_heldout_txt_ctx512": {"ppl": ppl_held[0], "err": ppl_held[1], "chunks": ppl_held[2], "tokens": len(heldout_txt_ids)},
-            "llama_ppl_heldout_txt_ctx128": {"ppl": ppl_held128[0], "err": ppl_held128[1], "chunks": ppl_held128[2]},
-        },
+    # ---- reference: float32 eager from the bf16-rounded weights and buffers
+    ref = load_reference_model(hf, dev)
+    refj = reference_outputs(ref, tok, hf, args.data, args.fixture_text, L, dev)
+    refj["heldout"]["train_loss_fp32_sample"] = final_train_loss
+    refj.update({
         "training": {
             "params": n_params, "vocab": V, "steps_total": step, "tokens_seen_total": tokens_seen,
             "tokens_at_best": best[1] * L * B,
@@ -365,7 +388,7 @@ def main():
             "transformers": __import__("transformers").__version__,
             "tokenizers": __import__("tokenizers").__version__,
         },
-    }
+    })
     json.dump(refj, open(os.path.join(hf, "reference.json"), "w"), indent=1)
     log("reference:", json.dumps({k: refj[k] for k in ("greedy_text",)}), json.dumps(refj["heldout"])[:900])
 
