@@ -12,6 +12,7 @@ static const gw_command commands[] = {
     {"tokenize", cmd_tokenize, "text (lines of JSON strings) -> token ids (JSON arrays)"},
     {"detokenize", cmd_detokenize, "token ids (lines of JSON arrays) -> text (JSON strings)"},
     {"chat", cmd_chat, "interactive chat on the terminal (the model's chat template)"},
+    {"perplexity", cmd_perplexity, "perplexity of a model on a text file, as llama.cpp computes it"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
