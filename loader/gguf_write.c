@@ -40,6 +40,7 @@ typedef struct wkv { char *key; wbuf val; /* type u32 + payload */ } wkv;
 typedef struct wtensor { char *name; int type, ndim; int64_t ne[GW_MAX_DIMS]; void *data; size_t nbytes; } wtensor;
 
 struct gw_gguf_writer {
+    int oom; /* a setter ran out of memory: writing fails */
     int n_kv, cap_kv;
     wkv *kv;
     int n_t, cap_t;
@@ -85,12 +86,16 @@ static wbuf *kv_slot(gw_gguf_writer *w, const char *key, int type) {
     return &kv->val;
 }
 
-static int kv_done(wbuf *b) { return !b || b->oom ? GW_E_NOMEM : GW_OK; }
+static int kv_done(gw_gguf_writer *w, wbuf *b) {
+    if (b && !b->oom) return GW_OK;
+    w->oom = 1;
+    return GW_E_NOMEM;
+}
 
 static int set_scalar(gw_gguf_writer *w, const char *key, int type, uint64_t v, int n) {
     wbuf *b = kv_slot(w, key, type);
     if (b) wb_le(b, v, n);
-    return kv_done(b);
+    return kv_done(w, b);
 }
 int gw_gguf_writer_set_u32(gw_gguf_writer *w, const char *key, uint32_t v) { return set_scalar(w, key, GW_GGUF_UINT32, v, 4); }
 int gw_gguf_writer_set_i32(gw_gguf_writer *w, const char *key, int32_t v) { return set_scalar(w, key, GW_GGUF_INT32, (uint32_t)v, 4); }
@@ -99,7 +104,7 @@ int gw_gguf_writer_set_bool(gw_gguf_writer *w, const char *key, int v) { return 
 int gw_gguf_writer_set_str(gw_gguf_writer *w, const char *key, const char *v) {
     wbuf *b = kv_slot(w, key, GW_GGUF_STRING);
     if (b) wb_str(b, v, strlen(v));
-    return kv_done(b);
+    return kv_done(w, b);
 }
 
 static int vsize(int t) {
@@ -114,14 +119,14 @@ static int vsize(int t) {
 
 int gw_gguf_writer_set_arr(gw_gguf_writer *w, const char *key, int elem_type, const void *data, uint64_t n) {
     int es = vsize(elem_type);
-    if (!es) return GW_E_INVALID;
+    if (!es) { w->oom = 1; return GW_E_INVALID; }
     wbuf *b = kv_slot(w, key, GW_GGUF_ARRAY);
     if (b) {
         wb_le(b, (uint64_t)elem_type, 4);
         wb_le(b, n, 8);
         wb_put(b, data, (size_t)(n * (uint64_t)es)); /* values are already little-endian */
     }
-    return kv_done(b);
+    return kv_done(w, b);
 }
 
 int gw_gguf_writer_set_arr_str(gw_gguf_writer *w, const char *key, const char *const *strs,
@@ -132,7 +137,7 @@ int gw_gguf_writer_set_arr_str(gw_gguf_writer *w, const char *key, const char *c
         wb_le(b, n, 8);
         for (uint64_t i = 0; i < n; i++) wb_str(b, strs[i], lens ? lens[i] : strlen(strs[i]));
     }
-    return kv_done(b);
+    return kv_done(w, b);
 }
 
 int gw_gguf_writer_add_tensor(gw_gguf_writer *w, const char *name, int type, int ndim,
@@ -220,6 +225,7 @@ static int write_one(const gw_gguf_writer *w, FILE *f, const char *path, int t0,
 int gw_gguf_writer_write(gw_gguf_writer *w, const char *path, uint64_t split_max_bytes, int *n_files,
                          gw_err *err) {
     if (n_files) *n_files = 0;
+    if (w->oom) return gw_set_err(err, GW_E_NOMEM, "%s: a metadata value could not be stored (out of memory or an invalid array type)", path);
     /* plan: split k holds tensors [first[k], first[k+1]) */
     int *first = malloc((size_t)(w->n_t + 2) * sizeof *first);
     if (!first) return gw_set_err(err, GW_E_NOMEM, "out of memory");
