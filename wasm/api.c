@@ -19,28 +19,8 @@
 #define EMSCRIPTEN_KEEPALIVE
 #endif
 
-#include "gemwasm.h"
-#include "model.h"
+#include "api.h"
 #include "gguf.h"
-
-#define GWAPI_MAX_SPLITS 1024
-
-typedef struct gwapi {
-    gw_err err;
-    int n_splits;
-    uint8_t *split[GWAPI_MAX_SPLITS];   /* whole split files, owned */
-    size_t split_size[GWAPI_MAX_SPLITS];
-    gw_model *model;
-    gw_session *sess;
-    float *logits;                      /* n_vocab, valid after an eval */
-    int have_logits;
-    int32_t *hist;                      /* tokens the session holds, in order */
-    int n_hist, cap_hist;
-    int32_t *io;                        /* scratch the JS side writes token ids into */
-    int cap_io;
-    int32_t info[16];
-    uint32_t rng;
-} gwapi;
 
 static int fail(gwapi *h, int code, const char *msg) { return gw_set_err(&h->err, code, "%s", msg); }
 
@@ -88,6 +68,8 @@ EMSCRIPTEN_KEEPALIVE int gwapi_check_magic(gwapi *h, const uint8_t *p, uint32_t 
 }
 
 static void free_model(gwapi *h) {
+    gwapi_text_free(h->text);
+    h->text = NULL;
     gw_session_free(h->sess);
     h->sess = NULL;
     gw_model_free(h->model);

@@ -140,10 +140,10 @@ async function load(id, o) {
     arch: cstr(mod._gwapi_arch_name(h)), nVocab: I[a + 1], nEmbd: I[a + 2], nLayer: I[a + 3], nHead: I[a + 4],
     nHeadKv: I[a + 5], headDim: I[a + 6], contextLength: I[a + 15], weightBytes: I[a + 10] + I[a + 11] * 2147483648,
     bosId: I[a + 12], eosId: I[a + 13], eotId: I[a + 14],
-    hasTokenizer: typeof mod._gwapi_has_tokenizer === 'function' && mod._gwapi_has_tokenizer(h) === 1,
+    hasTokenizer: mod._gwapi_has_tokenizer(h) === 1,
     hasChatTemplate: false,
   };
-  info.hasChatTemplate = info.hasTokenizer && typeof mod._gwapi_chat_format === 'function';
+  info.hasChatTemplate = info.hasTokenizer;
   loadMs = Date.now() - t0;
   if (lastProg) post({ id, type: 'progress', progress: { ...lastProg, phase: 'ready' } });
   return { info, variant, threads, splits };
@@ -169,7 +169,7 @@ function tokenize(text, addBos) {
 
 function detokenize(ids) {
   needTokenizer();
-  const q = writeIds(ids);
+  writeIds(ids);
   const p = mod._gwapi_detokenize(h, ids.length);
   if (!p) check(4);
   return cstr(p);
@@ -182,165 +182,86 @@ function writeIds(ids) {
   return q;
 }
 
-// Gemma's chat format (used when the C side has no chat template support).
-function gemmaFormat(messages) {
-  let s = '';
-  let sys = '';
-  for (const m of messages) {
-    if (m.role === 'system') { sys += (sys ? '\n\n' : '') + m.content; continue; }
-    const role = m.role === 'assistant' || m.role === 'model' ? 'model' : 'user';
-    let c = m.content;
-    if (role === 'user' && sys) { c = `${sys}\n\n${c}`; sys = ''; }
-    s += `<start_of_turn>${role}\n${c}<end_of_turn>\n`;
-  }
-  return s + '<start_of_turn>model\n';
-}
-
-// ---- sampling -------------------------------------------------------------------------
-function mulberry32(a) {
-  return () => {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sample(o, rng, recent) {
-  if (!(o.temperature > 0)) return mod._gwapi_argmax(h);
-  const p = mod._gwapi_logits(h) >>> 2;
-  const V = info.nVocab;
-  const L = heapF32().subarray(p, p + V);
-  const pen = o.repetitionPenalty && o.repetitionPenalty !== 1 ? new Map() : null;
-  if (pen) for (const t of recent) pen.set(t, true);
-  const val = (i) => {
-    let x = L[i];
-    if (pen && pen.has(i)) x = x > 0 ? x / o.repetitionPenalty : x * o.repetitionPenalty;
-    return x;
-  };
-  // top-k candidates (k defaults to 40; without a top-k, the best 1024)
-  const K = Math.min(V, o.topK > 0 ? o.topK : 1024);
-  const idx = new Int32Array(K), v = new Float32Array(K);
-  let n = 0;
-  for (let i = 0; i < V; i++) {
-    const x = val(i);
-    if (n < K) { // insertion into a sorted (descending) array
-      let j = n++;
-      while (j > 0 && v[j - 1] < x) { v[j] = v[j - 1]; idx[j] = idx[j - 1]; j--; }
-      v[j] = x; idx[j] = i;
-    } else if (x > v[K - 1]) {
-      let j = K - 1;
-      while (j > 0 && v[j - 1] < x) { v[j] = v[j - 1]; idx[j] = idx[j - 1]; j--; }
-      v[j] = x; idx[j] = i;
-    }
-  }
-  const prob = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) { prob[i] = Math.exp((v[i] - v[0]) / o.temperature); sum += prob[i]; }
-  let m = n;
-  if (o.minP > 0) { while (m > 1 && prob[m - 1] / prob[0] < o.minP) m--; }
-  if (o.topP > 0 && o.topP < 1) {
-    let acc = 0, c = 0;
-    while (c < m) { acc += prob[c] / sum; c++; if (acc >= o.topP) break; }
-    m = Math.max(1, c);
-  }
-  let tot = 0;
-  for (let i = 0; i < m; i++) tot += prob[i];
-  let r = rng() * tot;
-  for (let i = 0; i < m; i++) { r -= prob[i]; if (r <= 0) return idx[i]; }
-  return idx[m - 1];
-}
-
 // ---- the token loop ----------------------------------------------------------------------
+// NUL-separated strings in wasm memory (malloc'd): [ptr, count].
+function strList(list) {
+  const [p] = toC(list.map((x) => x + '\0').join(''));
+  return p;
+}
+
+function chatPrompt(messages) {
+  const p = strList(messages.flatMap((m) => [String(m.role), String(m.content)]));
+  try {
+    const r = mod._gwapi_chat_format(h, p, messages.length);
+    if (!r) check(mod._gwapi_errcode(h) || 2);
+    return cstr(r);
+  } finally { mod._free(p); }
+}
+
 async function generate(id, req) {
-  const o = { maxTokens: 256, temperature: 0.7, topK: 40, topP: 0.95, minP: 0.05, repetitionPenalty: 1, stopAtEos: true, ...req.opts };
+  const o = { maxTokens: 256, temperature: 0.7, topK: 64, topP: 0.95, minP: 0, repetitionPenalty: 1,
+    frequencyPenalty: 0, presencePenalty: 0, stopAtEos: true, ...req.opts };
   let ids;
-  if (req.kind === 'chat') {
+  if (req.type === 'chat') {
     needTokenizer();
-    const text = typeof mod._gwapi_chat_format === 'function' ? chatFormatC(req.messages) : gemmaFormat(req.messages);
-    ids = tokenize(text, true);
+    ids = tokenize(chatPrompt(req.messages), false);
   } else if (Array.isArray(o.promptIds)) {
     ids = o.promptIds.map((x) => x | 0);
   } else {
     ids = tokenize(String(req.prompt), o.addBos !== false);
   }
   if (ids.length === 0) throw new GemwasmError('invalid', 'empty prompt');
-  const rng = mulberry32(o.seed !== undefined ? o.seed | 0 : (Math.random() * 2 ** 32) | 0);
-  const stops = (o.stop || []).filter((s) => s.length > 0);
-  const useText = info.hasTokenizer;
-  if (useText) mod._gwapi_detok_reset(h);
+  const seed = o.seed !== undefined ? Number(o.seed) : Math.floor(Math.random() * 2 ** 32);
+  check(mod._gwapi_sampler_set(h, Math.max(0, Number(o.temperature) || 0), o.topK | 0, o.topP ?? 1, o.minP ?? 0,
+    o.repetitionPenalty ?? 1, o.frequencyPenalty ?? 0, o.presencePenalty ?? 0, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0));
+  const stops = (o.stop || []).map(String).filter((x) => x.length > 0);
+  const sp = strList(stops);
+  try { check(mod._gwapi_text_begin(h, sp, stops.length)); } finally { mod._free(sp); }
 
   writeIds(ids);
   const t0 = performance.now();
   const rp = mod._malloc(4);
   let reused = 0;
   try {
-    check(mod._gwapi_prompt(h, ids.length, req.kind === 'chat' ? 1 : 0, rp));
+    check(mod._gwapi_prompt(h, ids.length, req.type === 'chat' ? 1 : 0, rp));
     reused = heapI32()[rp >>> 2];
   } finally { mod._free(rp); }
+  mod._gwapi_sampler_accept(h, ids.length);
   const t1 = performance.now();
   last = {
     promptTokens: ids.length, reusedTokens: reused, completionTokens: 0,
     prefillTokensPerSec: (ids.length - reused) / Math.max(1e-3, (t1 - t0) / 1000), decodeTokensPerSec: 0,
   };
-  let full = '', emitted = 0, reason = 'length';
-  const recent = [];
+  const useText = info.hasTokenizer;
+  let reason = 'length';
   const tDec = performance.now();
   let nDec = 0;
   for (let i = 0; i < o.maxTokens; i++) {
     if (aborted.has(id)) { reason = 'abort'; break; }
-    const tok = sample(o, rng, recent);
+    const tok = mod._gwapi_sample(h);
+    if (tok < 0) check(-tok);
     if (o.stopAtEos !== false && (tok === info.eosId || tok === info.eotId)) { reason = 'stop'; break; }
-    recent.push(tok);
-    if (recent.length > 64) recent.shift();
     last.completionTokens++;
     let text = '';
     if (useText) {
-      const tp = mod._gwapi_detok_push(h, tok);
-      full += tp ? cstr(tp) : '';
-      let stopAt = -1;
-      for (const s of stops) {
-        const k = full.indexOf(s, Math.max(0, emitted - s.length));
-        if (k >= 0 && (stopAt < 0 || k < stopAt)) stopAt = k;
-      }
-      if (stopAt >= 0) {
-        text = full.slice(emitted, Math.max(emitted, stopAt));
-        emitted = full.length;
-        post({ id, type: 'token', text, tokenId: tok });
-        reason = 'stop';
-        break;
-      }
-      let hold = 0;
-      for (const s of stops)
-        for (let k = Math.min(s.length - 1, full.length - emitted); k > hold; k--)
-          if (full.endsWith(s.slice(0, k))) { hold = k; break; }
-      text = full.slice(emitted, full.length - hold);
-      emitted = full.length - hold;
+      const tp = mod._gwapi_text_push(h, tok);
+      if (!tp) check(mod._gwapi_errcode(h) || 2);
+      text = cstr(tp);
     }
     post({ id, type: 'token', text, tokenId: tok });
+    if (useText && mod._gwapi_text_stopped(h)) { reason = 'stop'; break; }
     if (i + 1 >= o.maxTokens) break;
     check(mod._gwapi_accept(h, tok));
     nDec++;
     last.decodeTokensPerSec = nDec / Math.max(1e-3, (performance.now() - tDec) / 1000);
     await yieldNow();
   }
-  if (useText && reason !== 'stop') {
-    const tp = mod._gwapi_detok_flush(h);
-    full += tp ? cstr(tp) : '';
-    if (full.length > emitted) post({ id, type: 'token', text: full.slice(emitted), tokenId: -1 });
+  if (useText && reason !== 'abort') {
+    const rest = cstr(mod._gwapi_text_end(h));
+    if (rest) post({ id, type: 'token', text: rest, tokenId: -1 });
   }
   if (aborted.has(id)) reason = 'abort';
   return { finishReason: reason, promptTokens: ids.length, completionTokens: last.completionTokens };
-}
-
-function chatFormatC(messages) {
-  const json = JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content })));
-  const [p] = toC(json);
-  try {
-    const r = mod._gwapi_chat_format(h, p, 1);
-    if (!r) check(mod._gwapi_errcode(h) || 2);
-    return cstr(r);
-  } finally { mod._free(p); }
 }
 
 function stats() {
