@@ -129,6 +129,7 @@ export default async function run(ctx = {}) {
     log(`  default model loaded in ${Date.now() - t} ms: ${progressText}`);
 
     // 2. A message: the reply streams in (several intermediate texts), stats follow.
+    await page.click('#settings-panel summary');
     await page.fill('#max-tokens', '48');
     await page.fill('#temperature', '0.8');
     await page.fill('#seed', '7');
@@ -147,25 +148,37 @@ export default async function run(ctx = {}) {
     log(`  ${stats}`);
     await page.screenshot({ path: path.join(outDir, 'chat-demo.png') });
 
-    // 3. Stop mid-reply: long max tokens, press Stop after the first text.
+    // 3. Stop mid-reply: long max tokens; the page's own observer presses Stop
+    // as soon as the first words are on screen (no round trip to the test).
     await page.fill('#max-tokens', '4000');
     let stopped = false;
     for (let attempt = 0; attempt < 4 && !stopped; attempt++) {
       await page.fill('#seed', String(100 + attempt));
       await watchReply();
-      await sendMessage('Tell me a long story about the kings of Israel.');
-      await page.waitForFunction(() => window.__seen.length > 0 || document.body.dataset.state === 'ready', null, { timeout: 30_000 });
-      if ((await state()) !== 'generating') continue; // finished before we could stop it: again
-      const tStop = Date.now();
-      await page.click('#stop');
-      await waitState('ready', 10_000);
+      await page.evaluate(() => {
+        window.__stopAt = null;
+        const msgs = document.getElementById('messages');
+        const obs = new MutationObserver(() => {
+          const b = [...msgs.querySelectorAll('.msg.assistant.streaming .body')].pop();
+          if (b && b.textContent.trim().length >= 8 && document.body.dataset.state === 'generating' && !window.__stopAt) {
+            window.__stopAt = { t: performance.now(), len: b.textContent.length };
+            document.getElementById('stop').click();
+            obs.disconnect();
+          }
+        });
+        obs.observe(msgs, { childList: true, subtree: true, characterData: true });
+      });
+      await sendMessage('And it came to pass in those days');
+      await waitState('ready', 60_000);
       const r = await lastReply();
-      if (r.finish !== 'stopped') continue;
+      const at = await page.evaluate(() => window.__stopAt && { ...window.__stopAt, dt: performance.now() - window.__stopAt.t });
+      if (!at || r.finish !== 'stopped') continue; // it ended by itself before the first words: again
       const len = r.text.length;
       await page.waitForTimeout(400);
       check((await lastReply()).text.length === len, 'text kept arriving after Stop');
       check(/stopped/.test(await page.textContent('#stats')), 'the stats line does not say the reply was stopped');
-      log(`  stopped after ${len} chars, ${Date.now() - tStop} ms after the click`);
+      check(len < at.len + 200, `the reply went on after Stop (${at.len} chars at the click, ${len} in the end)`);
+      log(`  stopped: ${at.len} chars at the click, ${len} in the end`);
       stopped = true;
     }
     check(stopped, 'could not stop a reply mid-way (it always ended by itself)');
