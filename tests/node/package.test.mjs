@@ -263,3 +263,62 @@ test('errors are typed', async (t) => {
   } finally { await e.unload(); }
   await assert.rejects(e.tokenize('x'), (err) => err instanceof GemwasmError && err.code === 'unloaded');
 });
+
+// Text mode, with the repository's default model (it has a tokenizer and a chat template).
+const DEFAULT_DIR = path.join(ROOT, 'models', 'default');
+const defaultFirst = fs.existsSync(DEFAULT_DIR)
+  ? fs.readdirSync(DEFAULT_DIR).filter((f) => /-00001-of-\d{5}\.gguf$/.test(f)).sort()[0] : null;
+
+test('text: generate = CLI --prompt, tokenize round trip, stop strings, chat reuses its prefix, OpenAI shapes',
+  { skip: defaultFirst ? false : 'models/default has no split model' }, async () => {
+    const model = path.join(DEFAULT_DIR, defaultFirst);
+    const prompt = 'And God said';
+    const want = cli('native', ['generate', '-m', model, '--prompt', prompt, '-n', '24', '--temp', '0']).replace(/\n$/, '');
+    const e = await createEngine({ model, cache: false, variant: 'st' });
+    try {
+      assert.equal(e.info.hasTokenizer, true);
+      let text = '';
+      const ids = [];
+      for await (const p of e.generate(prompt, { maxTokens: 24, temperature: 0 })) { text += p.text; if (p.tokenId >= 0) ids.push(p.tokenId); }
+      assert.equal(text, want);
+      const pids = await e.tokenize(prompt);
+      assert.equal(pids[0], e.info.bosId);
+      assert.equal(await e.detokenize(pids), prompt);
+      assert.equal(await e.detokenize(ids), text);
+      // a stop string ends the reply before it, and is not returned
+      const words = want.trim().split(/\s+/);
+      const stopWord = words[Math.min(3, words.length - 1)];
+      let stopped = '';
+      const s = e.generate(prompt, { maxTokens: 24, temperature: 0, stop: [stopWord] });
+      for await (const p of s) stopped += p.text;
+      assert.equal(stopped, want.slice(0, want.indexOf(stopWord)));
+      assert.equal((await s.done).finishReason, 'stop');
+      // same seed, same sampled tokens
+      const sampled = async () => { let t = ''; for await (const p of e.generate(prompt, { maxTokens: 12, temperature: 1, seed: 7 })) t += p.text; return t; };
+      assert.equal(await sampled(), await sampled());
+      // chat: the second turn prefills only what is new
+      const turn1 = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Who made the light?' }];
+      let reply = '';
+      for await (const p of e.chat(turn1, { maxTokens: 8, temperature: 0 })) reply += p.text;
+      const first = e.stats();
+      const turn2 = [...turn1, { role: 'assistant', content: reply }, { role: 'user', content: 'And the sea?' }];
+      for await (const _ of e.chat(turn2, { maxTokens: 4, temperature: 0 })) {}
+      const second = e.stats();
+      assert.ok(second.reusedTokens >= first.promptTokens, `turn 2 reused ${second.reusedTokens} of ${second.promptTokens} tokens (turn 1 prompt: ${first.promptTokens})`);
+      await e.resetChat();
+      for await (const _ of e.chat(turn2, { maxTokens: 1, temperature: 0 })) {}
+      assert.equal(e.stats().reusedTokens, 0);
+      // OpenAI shapes
+      const msgs = [{ role: 'user', content: 'Say something.' }];
+      const c = await e.chat.completions.create({ messages: msgs, max_tokens: 6, temperature: 0 });
+      assert.equal(c.object, 'chat.completion');
+      assert.equal(c.choices[0].message.role, 'assistant');
+      assert.ok(['stop', 'length'].includes(c.choices[0].finish_reason));
+      assert.equal(c.usage.total_tokens, c.usage.prompt_tokens + c.usage.completion_tokens);
+      const chunks = [];
+      for await (const ch of await e.chat.completions.create({ messages: msgs, max_tokens: 6, temperature: 0, stream: true })) chunks.push(ch);
+      assert.ok(chunks.every((ch) => ch.object === 'chat.completion.chunk'));
+      assert.equal(chunks.map((ch) => ch.choices[0].delta.content || '').join(''), c.choices[0].message.content);
+      assert.equal(chunks.at(-1).choices[0].finish_reason, c.choices[0].finish_reason);
+    } finally { await e.unload(); }
+  });
