@@ -66,10 +66,18 @@ export interface SamplingOptions {
   maxTokens?: number;
   /** 0 = greedy (deterministic); default 0.7 */
   temperature?: number;
+  /** default 64 (0 = all) */
   topK?: number;
+  /** default 0.95 */
   topP?: number;
+  /** default 0 (off) */
   minP?: number;
+  /** Hugging Face style, over the last 64 tokens; default 1 (off) */
   repetitionPenalty?: number;
+  /** OpenAI style; default 0 */
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** same seed, same tokens; default random */
   seed?: number;
   /** stop strings: generation ends before the first one (it is not returned) */
   stop?: string[];
@@ -124,6 +132,8 @@ export interface EngineStats {
   tokens: number;
   /** last request */
   promptTokens: number;
+  /** of promptTokens, how many were already in the state (chat prefix reuse) */
+  reusedTokens: number;
   completionTokens: number;
   prefillTokensPerSec: number;
   decodeTokensPerSec: number;
@@ -155,6 +165,8 @@ export interface ChatCompletionRequest {
   top_k?: number;
   min_p?: number;
   repetition_penalty?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
   seed?: number;
   stop?: string | string[];
   signal?: AbortSignal;
@@ -205,7 +217,12 @@ export interface Engine {
   };
   tokenize(text: string, opts?: { addBos?: boolean }): Promise<number[]>;
   detokenize(ids: number[]): Promise<string>;
+  /** the figures as of the last finished request (synchronous) */
   stats(): EngineStats;
+  /** asks the worker for fresh figures */
+  refreshStats(): Promise<EngineStats>;
+  /** where each split came from in this load */
+  readonly splits: Array<{ name: string; size: number; source: "network" | "cache" | "file" }>;
   /** forget the chat state (the next chat() prefills from scratch) */
   resetChat(): Promise<void>;
   /** free the model and stop the worker; the engine cannot be used afterwards */
@@ -267,6 +284,8 @@ export type GemwasmErrorCode =
   | "aborted"      // an AbortSignal fired
   | "integrity"    // a split failed its size / SHA-256 check
   | "range"        // the context is full / a token id out of range
+  | "not_found"    // Node: a model path that does not exist
+  | "io"           // Node: a file could not be read
   | "invalid"      // a bad argument
   | "unloaded"     // the engine was unloaded
   | "busy"         // a generation is already running on this engine

@@ -148,7 +148,8 @@ function pieceStream(ch, msg, signal, onFinish) {
 function samplingFromOpenAI(req) {
   const stop = req.stop === undefined ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop];
   const o = { maxTokens: req.max_completion_tokens ?? req.max_tokens, temperature: req.temperature, topP: req.top_p,
-    topK: req.top_k, minP: req.min_p, repetitionPenalty: req.repetition_penalty, seed: req.seed, stop };
+    topK: req.top_k, minP: req.min_p, repetitionPenalty: req.repetition_penalty, frequencyPenalty: req.frequency_penalty,
+    presencePenalty: req.presence_penalty, seed: req.seed, stop };
   for (const k of Object.keys(o)) if (o[k] === undefined || o[k] === null) delete o[k];
   return o;
 }
@@ -189,7 +190,6 @@ export async function createEngine(opts = {}) {
   }
   let lastStats = null;
   let unloaded = false;
-  let busy = false;
   const guard = () => { if (unloaded) throw new GemwasmError('unloaded', 'the engine was unloaded'); };
   const statsBase = { variant: loaded.variant, threads: loaded.threads, arch: loaded.info.arch, nVocab: loaded.info.nVocab,
     contextLength: loaded.info.contextLength, tokens: 0, promptTokens: 0, completionTokens: 0, prefillTokensPerSec: 0,
@@ -254,7 +254,6 @@ export async function createEngine(opts = {}) {
       w.terminate();
     },
   };
-  void busy;
   return engine;
 }
 

@@ -122,13 +122,15 @@ test('streams the CLI greedy tokens, then loads again from the cache alone', asy
   assert.deepEqual(await listCachedModels({ cacheDir }), []);
 });
 
-test('single-threaded build and a local split path give the same tokens', async () => {
-  const e = await createEngine({ model: path.join(dir, files[1]), variant: 'st', cache: false });
-  try {
-    assert.equal(e.stats().variant, 'st');
-    assert.ok(e.splits.every((s) => s.source === 'file'));
-    assert.deepEqual(await greedy(e), expected);
-  } finally { await e.unload(); }
+test('single-threaded and scalar builds, from a local split path, give the same tokens', async () => {
+  for (const variant of ['st', 'scalar']) {
+    const e = await createEngine({ model: path.join(dir, files[1]), variant, cache: false });
+    try {
+      assert.equal(e.stats().variant, variant);
+      assert.ok(e.splits.every((s) => s.source === 'file'));
+      assert.deepEqual(await greedy(e), expected, variant);
+    } finally { await e.unload(); }
+  }
 });
 
 test('abort stops generation within one token', async () => {
