@@ -97,10 +97,11 @@ function loadSettings() {
   for (const [k, [id, def]] of Object.entries(FIELDS)) $(id).value = saved[k] ?? def;
   $('system-prompt').value = saved.system ?? '';
   $('use-cache').checked = saved.cache ?? true;
+  $('mode').value = saved.mode === 'complete' ? 'complete' : 'chat';
 }
 
 function saveSettings() {
-  const s = { system: $('system-prompt').value, cache: $('use-cache').checked };
+  const s = { system: $('system-prompt').value, cache: $('use-cache').checked, mode: $('mode').value };
   for (const [k, [id]] of Object.entries(FIELDS)) s[k] = $(id).value;
   try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(s)); } catch { /* private mode */ }
 }
@@ -149,7 +150,9 @@ function splitRow(url) {
   if (row) return row;
   const li = document.createElement('li');
   li.innerHTML = '<span class="split-name"></span><span class="bar small"><span></span></span><span class="split-text"></span>';
-  li.querySelector('.split-name').textContent = fileName(url);
+  // "name-00002-of-00003.gguf" reads better as "split 2 of 3" in a narrow panel.
+  const m = /-(\d{5})-of-(\d{5})\.gguf$/i.exec(fileName(url));
+  li.querySelector('.split-name').textContent = m ? `split ${Number(m[1])} of ${Number(m[2])}` : fileName(url);
   li.title = url;
   $('split-list').appendChild(li);
   row = { li, fill: li.querySelector('.bar > span'), text: li.querySelector('.split-text') };
@@ -202,7 +205,9 @@ function drawProgress() {
 
 // ---------------------------------------------------------------- loading
 
-async function loadModel(source, label, key = null) {
+// mode: 'chat' | 'complete', the way to talk to this model (a manifest entry
+// may ask for 'complete': a base model that was not trained on chat turns).
+async function loadModel(source, label, key = null, mode = 'chat') {
   if (!gw) return;
   clearError();
   if (genCtl) genCtl.abort();
@@ -231,6 +236,7 @@ async function loadModel(source, label, key = null) {
     if (ctl.signal.aborted || loadCtl !== ctl) { await e.unload().catch(() => {}); return; }
     engine = e;
     current = { label, key };
+    $('mode').value = mode === 'complete' || (e.info && e.info.hasTokenizer && !e.info.hasChatTemplate) ? 'complete' : 'chat';
     if (key) try { localStorage.setItem(MODEL_KEY, key); } catch { /* private mode */ }
     drawProgress();
     $('progress-text').textContent += ` · loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -274,7 +280,7 @@ async function readManifest() {
     const m = await r.json();
     builtins = (m.models || []).filter((x) => Array.isArray(x.files) && x.files.length).map((x, i) => ({
       id: String(x.id || `model-${i}`), name: String(x.name || x.id || `model ${i + 1}`),
-      description: String(x.description || ''), default: !!x.default,
+      description: String(x.description || ''), default: !!x.default, mode: x.mode === 'complete' ? 'complete' : 'chat',
       urls: x.files.map((f) => new URL(f, MANIFEST_URL).href),
     }));
   } catch (e) {
@@ -294,7 +300,7 @@ function loadBuiltin(id) {
   if (!b) return;
   $('model-select').value = b.id;
   $('model-desc').textContent = b.description;
-  loadModel(b.urls.length === 1 ? b.urls[0] : b.urls, b.name, `builtin:${b.id}`);
+  loadModel(b.urls.length === 1 ? b.urls[0] : b.urls, b.name, `builtin:${b.id}`, b.mode);
 }
 
 function loadFiles(fileList) {
@@ -357,6 +363,8 @@ async function send(text) {
   const body = bubble.querySelector('.body');
   const system = $('system-prompt').value.trim();
   const messages = [...(system ? [{ role: 'system', content: system }] : []), ...history, userMsg];
+  const complete = $('mode').value === 'complete';
+  if (complete) bubble.classList.add('continuation');
   const ctl = new AbortController();
   genCtl = ctl;
   setState('generating');
@@ -367,7 +375,10 @@ async function send(text) {
   let finish = null;
   let stream = null;
   try {
-    stream = engine.chat(messages, { ...samplingOptions(), signal: ctl.signal });
+    // Chat: the whole conversation (the engine reuses its state for the common
+    // prefix). Continue text: a plain completion of this message alone.
+    stream = complete ? engine.generate(text, { ...samplingOptions(), signal: ctl.signal })
+      : engine.chat(messages, { ...samplingOptions(), signal: ctl.signal });
     for await (const piece of stream) {
       if (!piece.text) continue;
       reply += piece.text;
@@ -392,8 +403,11 @@ async function send(text) {
   if (finish && finish.finishReason === 'abort') bubble.dataset.finish = 'stopped';
   else if (finish && finish.finishReason === 'length') bubble.dataset.finish = 'length';
   if (!reply && finish?.finishReason === 'error') bubble.remove();
-  else if (!reply) body.innerHTML = '<p class="hint">(empty reply)</p>';
-  if (finish?.finishReason !== 'error') history.push(userMsg, { role: 'assistant', content: reply });
+  else if (!reply) {
+    body.innerHTML = complete ? '<p class="hint">(empty reply)</p>'
+      : '<p class="hint">(empty reply: the model ended its turn at once. A base model that was not trained on chat turns does better in "Continue text" mode, in Settings.)</p>';
+  }
+  if (finish?.finishReason !== 'error' && !complete) history.push(userMsg, { role: 'assistant', content: reply });
   if (genCtl === ctl) genCtl = null;
   showStats(finish);
   if (engine) setState('ready');
@@ -517,7 +531,10 @@ function wire() {
   $('model-file').addEventListener('change', (e) => { if (e.target.files.length) loadFiles(e.target.files); e.target.value = ''; });
   $('cache-refresh').addEventListener('click', refreshCache);
   $('cache-panel').addEventListener('toggle', () => { if ($('cache-panel').open) refreshCache(); });
-  for (const el of document.querySelectorAll('#settings-panel input, #settings-panel textarea')) el.addEventListener('change', saveSettings);
+  for (const el of document.querySelectorAll('#settings-panel input, #settings-panel textarea, #settings-panel select')) el.addEventListener('change', saveSettings);
+  $('mode').addEventListener('change', () => {
+    if (engine && history.length) addNote($('mode').value === 'complete' ? 'Continue-text mode: each message is continued on its own.' : 'Chat mode.');
+  });
   $('reset-settings').addEventListener('click', () => {
     try { localStorage.removeItem(SETTINGS_KEY); } catch { /* private mode */ }
     loadSettings();
