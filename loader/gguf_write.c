@@ -3,12 +3,17 @@
  * (no tensor cut across two files; metadata in the first split; split.no,
  * split.count, split.tensors.count in every split, typed u16/u16/i32 as
  * llama.cpp reads them). Every file is written under a temporary name and
- * renamed only when all of them are complete. Alignment: 32 bytes. */
+ * renamed only when all of them are complete. Alignment: 32 bytes.
+ * Tensor data is kept in an anonymous temporary file (tmpfile) rather than in
+ * memory, so converting a model needs little more memory than its largest
+ * tensor; where no temporary file can be made, it is kept in memory. */
+#define _FILE_OFFSET_BITS 64
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "gguf.h"
 
@@ -37,7 +42,14 @@ static void wb_le(wbuf *b, uint64_t v, int n) {
 static void wb_str(wbuf *b, const char *s, uint64_t n) { wb_le(b, n, 8); wb_put(b, s, (size_t)n); }
 
 typedef struct wkv { char *key; wbuf val; /* type u32 + payload */ } wkv;
-typedef struct wtensor { char *name; int type, ndim; int64_t ne[GW_MAX_DIMS]; void *data; size_t nbytes; } wtensor;
+typedef struct wtensor {
+    char *name;
+    int type, ndim;
+    int64_t ne[GW_MAX_DIMS];
+    void *data;         /* in memory, or NULL: at spill_off in the spill file */
+    uint64_t spill_off;
+    size_t nbytes;
+} wtensor;
 
 struct gw_gguf_writer {
     int oom; /* a setter ran out of memory: writing fails */
@@ -45,6 +57,9 @@ struct gw_gguf_writer {
     wkv *kv;
     int n_t, cap_t;
     wtensor *t;
+    FILE *spill; /* tensor data (tmpfile), or NULL */
+    uint64_t spill_len;
+    int spill_tried;
 };
 
 int gw_gguf_writer_new(gw_gguf_writer **out, gw_err *err) {
@@ -56,6 +71,7 @@ void gw_gguf_writer_free(gw_gguf_writer *w) {
     if (!w) return;
     for (int i = 0; i < w->n_kv; i++) { free(w->kv[i].key); free(w->kv[i].val.p); }
     for (int i = 0; i < w->n_t; i++) { free(w->t[i].name); free(w->t[i].data); }
+    if (w->spill) fclose(w->spill);
     free(w->kv);
     free(w->t);
     free(w);
@@ -159,10 +175,21 @@ int gw_gguf_writer_add_tensor(gw_gguf_writer *w, const char *name, int type, int
     wtensor *t = &w->t[w->n_t];
     memset(t, 0, sizeof *t);
     t->name = malloc(strlen(name) + 1);
-    t->data = malloc(nbytes ? nbytes : 1);
-    if (!t->name || !t->data) { free(t->name); free(t->data); return GW_E_NOMEM; }
+    if (!t->name) return GW_E_NOMEM;
     strcpy(t->name, name);
-    memcpy(t->data, data, nbytes);
+    if (!w->spill && !w->spill_tried) {
+        w->spill_tried = 1;
+        w->spill = tmpfile();
+    }
+    if (w->spill && fseeko(w->spill, (off_t)w->spill_len, SEEK_SET) == 0 &&
+        fwrite(data, 1, nbytes, w->spill) == nbytes) {
+        t->spill_off = w->spill_len;
+        w->spill_len += nbytes;
+    } else {
+        t->data = malloc(nbytes ? nbytes : 1);
+        if (!t->data) { free(t->name); return GW_E_NOMEM; }
+        memcpy(t->data, data, nbytes);
+    }
     t->type = type;
     t->ndim = ndim;
     for (int d = 0; d < GW_MAX_DIMS; d++) t->ne[d] = d < ndim ? ne[d] : 1;
@@ -212,12 +239,25 @@ static int write_one(const gw_gguf_writer *w, FILE *f, const char *path, int t0,
     if (h.oom) { free(h.p); return gw_set_err(err, GW_E_NOMEM, "%s: out of memory", path); }
     int ok = fwrite(h.p, 1, h.len, f) == h.len;
     free(h.p);
+    enum { CHUNK = 1 << 20 };
+    uint8_t *buf = NULL;
     for (int i = t0; i < t1 && ok; i++) {
         const wtensor *t = &w->t[i];
-        ok = fwrite(t->data, 1, t->nbytes, f) == t->nbytes;
+        if (t->data) {
+            ok = fwrite(t->data, 1, t->nbytes, f) == t->nbytes;
+        } else {
+            if (!buf && !(buf = malloc(CHUNK))) return gw_set_err(err, GW_E_NOMEM, "%s: out of memory", path);
+            ok = fseeko(w->spill, (off_t)t->spill_off, SEEK_SET) == 0;
+            for (size_t done = 0; ok && done < t->nbytes;) {
+                size_t n = t->nbytes - done < CHUNK ? t->nbytes - done : CHUNK;
+                ok = fread(buf, 1, n, w->spill) == n && fwrite(buf, 1, n, f) == n;
+                done += n;
+            }
+        }
         size_t pad = (size_t)(pad_to(t->nbytes) - t->nbytes);
         if (ok && pad) ok = fwrite(zeros, 1, pad, f) == pad;
     }
+    free(buf);
     if (!ok) return gw_set_err(err, GW_E_IO, "%s: write failed: %s", path, strerror(errno));
     return GW_OK;
 }
