@@ -16,7 +16,9 @@
  *   logits = cap * tanh(output_norm(x) E^T / cap).
  * Decode state, of a fixed size whatever the position: per recurrent layer
  * the last K-1 conv inputs and hs; per attention layer a ring of
- * window + n_batch - 1 keys/values (a batch writes before it reads). */
+ * window + n_batch - 1 keys/values (a batch writes before it reads). So a
+ * session has no context limit (n_ctx is ignored).  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,9 @@ int gw_griffin_session_init(gw_session *s, gw_err *err) {
     const gw_config *c = &s->model->cfg;
     size_t kvd = (size_t)c->n_head_kv * c->head_dim, lw = (size_t)c->lru_width;
     size_t nconv = (size_t)(c->conv_width - 1) * lw;
+    /* no context limit: the state has the same size at any position (the
+     * generation loop and eval check n_ctx only to protect a KV cache) */
+    s->n_ctx = INT_MAX;
     s->state_bytes = 0;
     for (int l = 0; l < c->n_layer; l++) {
         if (c->layer_kind[l] == GW_LAYER_ATTENTION) {
