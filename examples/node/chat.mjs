@@ -6,9 +6,11 @@
 //   node examples/node/chat.mjs                       # the built-in default model
 //   node examples/node/chat.mjs -m model.gguf         # a local file (first split is enough)
 //   node examples/node/chat.mjs -m https://host/m-00001-of-00003.gguf
-//   options: --system TEXT  --temp T  --top-k K  --top-p P  --min-p P  --repeat-penalty R
-//            --max-tokens N  --seed S  --threads N  --no-cache  --cache-dir DIR
-//   in the chat: /reset (new conversation), /quit (or Ctrl-D), /stats
+//   options: --mode chat|complete  --system TEXT  --temp T  --top-k K  --top-p P  --min-p P
+//            --repeat-penalty R  --max-tokens N  --seed S  --threads N  --no-cache  --cache-dir DIR
+//   modes: chat (the model's chat template, the conversation kept) or complete (each
+//   line continued as plain text; the default for the built-in base model)
+//   in the chat: /reset (new conversation), /mode, /stats, /quit (or Ctrl-D)
 //   Ctrl-C during a reply stops the reply; Ctrl-C at the prompt quits.
 //
 // In your own project: `import { createEngine } from 'gemwasm'`.
@@ -24,7 +26,7 @@ const err = process.stderr;
 
 function usage(code) {
   (code ? err : process.stdout).write(readFileSync(fileURLToPath(import.meta.url), 'utf8')
-    .split('\n').slice(1, 14).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+    .split('\n').slice(1, 17).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
   process.exit(code);
 }
 
@@ -40,6 +42,10 @@ function parseArgs(argv) {
     };
     if (a === '-m' || a === '--model') o.models.push(next());
     else if (a === '--system') o.system = next();
+    else if (a === '--mode') {
+      o.mode = next();
+      if (o.mode !== 'chat' && o.mode !== 'complete') { err.write('chat.mjs: --mode is chat or complete\n'); process.exit(2); }
+    }
     else if (a === '--threads' || a === '-t') o.threads = Number(next());
     else if (a === '--no-cache') o.cache = false;
     else if (a === '--cache-dir') o.cacheDir = next();
@@ -59,7 +65,7 @@ function defaultModel() {
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const entry = (m.models || []).find((x) => x.default) || (m.models || [])[0];
   if (!entry) throw new Error(`${dir}/manifest.json lists no model`);
-  return { name: entry.name, source: entry.files.map((f) => join(dir, f)) };
+  return { name: entry.name, source: entry.files.map((f) => join(dir, f)), mode: entry.mode };
 }
 
 function mb(n) { return `${(n / 1048576).toFixed(1)} MB`; }
@@ -101,13 +107,18 @@ function explain(e) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-let source, name;
+let source, name, mode = 'chat';
 try {
   if (opts.models.length) {
     source = opts.models.map((m) => (/^https?:\/\//.test(m) ? m : resolve(m)));
     if (source.length === 1) source = source[0];
     name = String(opts.models[0]).split(/[/\\]/).pop();
-  } else ({ source, name } = defaultModel());
+  } else {
+    const d = defaultModel();
+    ({ source, name } = d);
+    if (d.mode === 'complete') mode = 'complete';
+  }
+  if (opts.mode) mode = opts.mode;
 } catch (e) {
   err.write(`chat.mjs: no model: ${e.message} (give one with -m FILE|URL)\n`);
   process.exit(1);
@@ -127,6 +138,7 @@ try {
 }
 const st = engine.stats();
 err.write(`ready: ${st.arch}, context ${st.contextLength}, ${st.variant}${st.variant === 'mt' ? ` × ${st.threads} threads` : ''}, loaded in ${(st.loadMs / 1000).toFixed(1)} s\n`);
+err.write(`mode: ${mode === 'chat' ? 'chat' : 'complete (each line is continued as plain text)'}; /mode switches\n`);
 err.write('type a message; /reset starts over, /stats shows speed, /quit leaves\n');
 
 const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: '> ', terminal: process.stdin.isTTY });
@@ -145,18 +157,20 @@ async function reply(text) {
   replying = new AbortController();
   let out = '';
   try {
-    const stream = engine.chat(messages, { ...opts.sampling, signal: replying.signal });
+    const o = { ...opts.sampling, signal: replying.signal };
+    const stream = mode === 'chat' ? engine.chat(messages, o) : engine.generate(text, o);
     for await (const piece of stream) {
       out += piece.text;
       process.stdout.write(piece.text);
     }
     const done = stream.done ? await stream.done.catch(() => null) : null;
     if (done && done.finishReason === 'abort') process.stdout.write(' [stopped]');
-    history.push(user, { role: 'assistant', content: out });
+    else if (!out.trim() && mode === 'chat') process.stdout.write('[the model ended its turn at once: try /mode]');
+    if (mode === 'chat') history.push(user, { role: 'assistant', content: out });
   } catch (e) {
     if (e && e.code === 'aborted') {
       process.stdout.write(' [stopped]');
-      history.push(user, { role: 'assistant', content: out });
+      if (mode === 'chat') history.push(user, { role: 'assistant', content: out });
     } else err.write(`\nerror: ${explain(e)}${e && e.code === 'range' ? ' (the context is full: /reset)' : ''}\n`);
   } finally {
     replying = null;
@@ -178,6 +192,10 @@ rl.on('line', (line) => {
     if (text === '/quit' || text === '/exit') { rl.close(); return; }
     if (text === '/reset') { history = []; await engine.resetChat(); err.write('(new conversation)\n'); }
     else if (text === '/stats') showStats();
+    else if (text === '/mode') {
+      mode = mode === 'chat' ? 'complete' : 'chat';
+      err.write(`(mode: ${mode})\n`);
+    }
     else if (text) await reply(text);
     prompt();
   });
