@@ -122,6 +122,13 @@ export default async function run(ctx = {}) {
     got = await page.evaluate(([ids, k]) => window.gw.greedy(ids, k), [prompt, n]);
     check(same(got, expected), `st tokens ${got} != ${expected}`);
     results.push('no COOP/COEP: single-threaded (st) build, same tokens');
+    await page.evaluate(() => window.gw.unload());
+    r = await page.evaluate((urls) => window.gw.loadBlobs(urls), files.map((f) => plain.url + 'test-model/' + f));
+    check(r.ok && r.splits.every((s) => s.source === 'file'), `load from Blobs: ${JSON.stringify(r).slice(0, 300)}`);
+    got = await page.evaluate(([ids, k]) => window.gw.greedy(ids, k), [prompt, n]);
+    check(same(got, expected), `Blob tokens ${got} != ${expected}`);
+    results.push('model given as File/Blob list (drag-and-drop): same tokens');
+    await page.evaluate(() => window.gw.unload());
     const http404 = await page.evaluate((u) => window.gw.load(u, { cache: false }), plain.url + 'test-model/nope.gguf');
     check(!http404.ok && http404.code === 'http', `404: ${JSON.stringify(http404)}`);
     await page.close();
