@@ -42,7 +42,13 @@ int cli_read_file(const char *path, char **buf, size_t *len, gw_err *err) {
 static int load_gguf_meta(const char *path, gw_gguf **out, gw_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return gw_set_err(err, GW_E_IO, "%s: cannot open", path);
-    size_t want = 1 << 20, have = 0;
+    /* a tokenizer's metadata is tens of MB: start big to parse once or twice */
+    size_t want = (size_t)48 << 20, have = 0;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long sz = ftell(f);
+        if (sz > 0 && (size_t)sz < want) want = (size_t)sz;
+        rewind(f);
+    }
     uint8_t *buf = NULL;
     int rc;
     for (;;) {
