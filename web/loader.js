@@ -241,7 +241,12 @@ export async function loadSplits(api, srcs, { cache, concurrency = 3, signal, on
       await fill(i, streamChunks(res.body, s.ref, signal), sizes[i], true);
       if (cache) {
         const sha = await hashRegion(api.heap, ptrs[i], sizes[i]);
-        await cache.put(s.ref, { model: modelKey, index: i, count: n, size: sizes[i], sha256: sha }, pieces(api.heap, ptrs[i], sizes[i]));
+        try {
+          await cache.put(s.ref, { model: modelKey, index: i, count: n, size: sizes[i], sha256: sha }, pieces(api.heap, ptrs[i], sizes[i]));
+        } catch (e) {
+          if (e instanceof GemwasmError) throw e; // quota: the page should say so
+          console.warn(`gemwasm: could not cache ${s.ref}: ${e && e.message ? e.message : e}`); // still loads
+        }
       }
     } else {
       await fill(i, streamOf(s, signal), sizes[i], true);

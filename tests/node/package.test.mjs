@@ -191,6 +191,23 @@ test('a connection cut mid-split rejects with a network error; a retry completes
   } finally { hook = null; }
 });
 
+test('aborting a load rejects with aborted and leaves only whole splits cached', async (t) => {
+  const cacheDir = tempDir(t);
+  const ac = new AbortController();
+  let served = 0;
+  hook = (req) => {
+    if (req.method === 'GET' && ++served === 4) setTimeout(() => ac.abort(), 0);
+    return false;
+  };
+  try {
+    await assert.rejects(createEngine({ model: firstUrl(), cacheDir, signal: ac.signal, concurrency: 1, variant: 'st' }),
+      (err) => err instanceof GemwasmError && err.code === 'aborted');
+  } finally { hook = null; }
+  assertCacheConsistent(cacheDir);
+  const e = await createEngine({ model: firstUrl(), cacheDir, variant: 'st' });
+  try { assert.deepEqual(await greedy(e), expected); } finally { await e.unload(); }
+});
+
 test('a tampered cached split is refetched, never used', async (t) => {
   const cacheDir = tempDir(t);
   const e1 = await createEngine({ model: firstUrl(), cacheDir });
