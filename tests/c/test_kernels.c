@@ -307,5 +307,9 @@ int main(void) {
     test_quant();
     test_matmul();
     test_ops();
+#ifdef GW_SIMD
     return test_summary("test_kernels");
+#else
+    return test_summary("test_kernels (scalar)");
+#endif
 }
