@@ -22,10 +22,13 @@ const PRECACHE = [
   'web/dist/gemwasm-scalar.mjs', 'web/dist/gemwasm-scalar.wasm',
 ].map((p) => new URL(p, ROOT).href);
 
-// Weights and other big files: never through Cache Storage.
+// Only the demo, the package and the model list go through this worker; weights
+// and other big files never do (and nothing else on the origin is touched).
+const KEEP = ['examples/chat/', 'web/', 'models/'].map((p) => new URL(p, ROOT).pathname);
 function skip(url, req) {
   if (req.method !== 'GET' || req.headers.has('range')) return true;
   if (url.origin !== self.location.origin) return true;
+  if (!KEEP.some((p) => url.pathname.startsWith(p))) return true;
   return /\.(gguf|bin|safetensors)$/i.test(url.pathname);
 }
 

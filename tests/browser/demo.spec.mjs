@@ -237,6 +237,15 @@ export default async function run(ctx = {}) {
     check(await page.locator('#cache-table tbody tr').count() === rows - 1, 'deleting removed the wrong number of rows');
     log(`  cache: ${rows} models listed, the second deleted`);
 
+    // 7b. Local files (the file picker; dropping files takes the same path).
+    t = Date.now();
+    await page.setInputFiles('#model-file', def.files.map((f) => path.join(root, 'models', 'default', f)));
+    await waitReady('loading local files');
+    const fileText = await page.textContent('#progress-text');
+    check(/from a local file/.test(fileText), `local files not reported as such: ${fileText}`);
+    check((await page.textContent('#model-status')).includes(def.files[0]), 'the status line does not name the local file');
+    log(`  local files loaded in ${Date.now() - t} ms`);
+
     // 8. Phone-sized viewport: nothing wider than the screen, composer in view.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
