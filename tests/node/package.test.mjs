@@ -173,14 +173,14 @@ test('a connection cut mid-split rejects with a network error; a retry completes
     return true;
   };
   try {
-    await assert.rejects(createEngine({ model: firstUrl(), cacheDir, concurrency: 2 }),
+    await assert.rejects(createEngine({ model: firstUrl(), cacheDir, concurrency: 2, variant: 'st' }),
       (err) => err instanceof GemwasmError && err.code === 'network' && err.url.endsWith(victim));
     assert.equal(cut, 1);
     assertCacheConsistent(cacheDir);
     const cachedBefore = cacheFiles(cacheDir).filter((n) => n.endsWith('.json')).length;
     assert.ok(cachedBefore < files.length);
     hits.length = 0;
-    const e = await createEngine({ model: firstUrl(), cacheDir, concurrency: 2 });
+    const e = await createEngine({ model: firstUrl(), cacheDir, concurrency: 2, variant: 'st' });
     try {
       const fromCache = e.splits.filter((s) => s.source === 'cache').length;
       assert.equal(fromCache, cachedBefore, 'the retry resumes from the cached splits');
@@ -210,7 +210,7 @@ test('aborting a load rejects with aborted and leaves only whole splits cached',
 
 test('a tampered cached split is refetched, never used', async (t) => {
   const cacheDir = tempDir(t);
-  const e1 = await createEngine({ model: firstUrl(), cacheDir });
+  const e1 = await createEngine({ model: firstUrl(), cacheDir, variant: 'st' });
   await e1.unload();
   const victim = base + files[2];
   const key = createHash('sha256').update(victim).digest('hex');
@@ -219,7 +219,7 @@ test('a tampered cached split is refetched, never used', async (t) => {
   buf[buf.length - 100] ^= 0x55; // same size, one bit pattern flipped in the tensor data
   fs.writeFileSync(data, buf);
   hits.length = 0;
-  const e2 = await createEngine({ model: firstUrl(), cacheDir });
+  const e2 = await createEngine({ model: firstUrl(), cacheDir, variant: 'st' });
   try {
     const s = e2.splits.find((x) => x.name === victim);
     assert.equal(s.source, 'network');
