@@ -119,6 +119,8 @@ export interface FinishInfo {
   finishReason: "stop" | "length" | "abort";
   promptTokens: number;
   completionTokens: number;
+  /** after an abort: tokens the worker made after the abort reached it (0 or 1) */
+  tokensAfterAbort?: number;
 }
 
 export interface EngineStats {

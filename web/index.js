@@ -103,8 +103,10 @@ function pieceStream(ch, msg, signal, onFinish) {
           ch.done(id);
           finished = m.value;
           if (onFinish) onFinish(m.value);
-          resolveDone({ finishReason: failure && failure.code === 'aborted' ? 'abort' : m.value.finishReason,
-                        promptTokens: m.value.promptTokens, completionTokens: m.value.completionTokens });
+          const d = { finishReason: failure && failure.code === 'aborted' ? 'abort' : m.value.finishReason,
+                      promptTokens: m.value.promptTokens, completionTokens: m.value.completionTokens };
+          if (m.value.tokensAfterAbort !== undefined) d.tokensAfterAbort = m.value.tokensAfterAbort;
+          resolveDone(d);
         } else if (m.type === 'error') {
           ch.done(id);
           const e = deserializeError(m.error);

@@ -40,6 +40,8 @@ let h = 0;            // gwapi handle
 let info = null;
 let variant = null, threads = 1, loadMs = 0;
 const aborted = new Set(); // ids of requests to stop
+const abortSeenAt = new Map(); // id -> tokens generated when its abort arrived
+let running = 0; // id of the generation under way
 let queue = Promise.resolve();
 let last = { promptTokens: 0, completionTokens: 0, prefillTokensPerSec: 0, decodeTokensPerSec: 0, reusedTokens: 0 };
 
@@ -261,7 +263,9 @@ async function generate(id, req) {
     if (rest) post({ id, type: 'token', text: rest, tokenId: -1 });
   }
   if (aborted.has(id)) reason = 'abort';
-  return { finishReason: reason, promptTokens: ids.length, completionTokens: last.completionTokens };
+  const res = { finishReason: reason, promptTokens: ids.length, completionTokens: last.completionTokens };
+  if (abortSeenAt.has(id)) res.tokensAfterAbort = last.completionTokens - abortSeenAt.get(id);
+  return res;
 }
 
 function stats() {
@@ -278,6 +282,7 @@ function stats() {
 function onMessage(m) {
   if (m.type === 'abort') {
     aborted.add(m.target);
+    if (running === m.target && !abortSeenAt.has(m.target)) abortSeenAt.set(m.target, last.completionTokens);
     const hook = abortHooks.get(m.target);
     if (hook) hook();
     return;
@@ -295,7 +300,8 @@ async function handle(m) {
       case 'load': value = await load(id, m.opts); break;
       case 'generate': case 'chat':
         if (aborted.has(id)) { value = { finishReason: 'abort', promptTokens: 0, completionTokens: 0 }; break; }
-        value = await generate(id, m);
+        running = id;
+        try { value = await generate(id, m); } finally { running = 0; abortSeenAt.delete(id); }
         value.stats = stats();
         break;
       case 'tokenize': value = tokenize(m.text, m.addBos !== false); break;

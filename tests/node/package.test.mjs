@@ -139,24 +139,28 @@ test('abort stops generation within one token', async () => {
     const ac = new AbortController();
     const got = [];
     let afterAbort = 0;
+    const s = e.generate('', { promptIds: PROMPT, maxTokens: 400, temperature: 0, stopAtEos: false, signal: ac.signal });
     await assert.rejects(async () => {
-      for await (const p of e.generate('', { promptIds: PROMPT, maxTokens: 400, temperature: 0, stopAtEos: false, signal: ac.signal })) {
+      for await (const p of s) {
         if (ac.signal.aborted) afterAbort++;
         got.push(p.tokenId);
         if (got.length === 3) ac.abort();
       }
     }, (err) => err instanceof GemwasmError && err.code === 'aborted');
-    assert.equal(afterAbort, 0);
-    // the worker itself stopped within one token of the abort
-    const st = await e.refreshStats();
-    assert.ok(st.completionTokens <= 4, `worker produced ${st.completionTokens} tokens`);
+    assert.equal(afterAbort, 0, 'the stream went on after the abort');
+    // the worker itself stopped within one token of receiving the abort
+    const d = await s.done;
+    assert.equal(d.finishReason, 'abort');
+    assert.ok(d.tokensAfterAbort <= 1, `the worker made ${d.tokensAfterAbort} tokens after the abort`);
+    assert.ok(d.completionTokens < 400);
     // and the engine still works
     assert.deepEqual(await greedy(e), expected);
     // breaking out of the loop stops it as well
+    const s2 = e.generate('', { promptIds: PROMPT, maxTokens: 400, temperature: 0, stopAtEos: false });
     let n = 0;
-    for await (const _ of e.generate('', { promptIds: PROMPT, maxTokens: 400, temperature: 0, stopAtEos: false })) if (++n === 2) break;
-    const st2 = await e.refreshStats();
-    assert.ok(st2.completionTokens <= 3, `worker produced ${st2.completionTokens} tokens after break`);
+    for await (const _ of s2) if (++n === 2) break;
+    const d2 = await s2.done;
+    assert.ok(d2.tokensAfterAbort <= 1 && d2.completionTokens < 400, JSON.stringify(d2));
   } finally { await e.unload(); }
 });
 
