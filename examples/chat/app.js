@@ -354,12 +354,14 @@ function addNote(text) {
 
 async function send(text) {
   if (!engine || state() !== 'ready') return;
+  const eng = engine; // another model may be loaded while this reply streams
   clearError();
   saveSettings();
   const userMsg = { role: 'user', content: text };
   addBubble('user', text);
   const bubble = addBubble('assistant', '');
   bubble.classList.add('streaming');
+  bubble.setAttribute('aria-busy', 'true'); // screen readers: read it once it is complete
   const body = bubble.querySelector('.body');
   const system = $('system-prompt').value.trim();
   const messages = [...(system ? [{ role: 'system', content: system }] : []), ...history, userMsg];
@@ -377,8 +379,8 @@ async function send(text) {
   try {
     // Chat: the whole conversation (the engine reuses its state for the common
     // prefix). Continue text: a plain completion of this message alone.
-    stream = complete ? engine.generate(text, { ...samplingOptions(), signal: ctl.signal })
-      : engine.chat(messages, { ...samplingOptions(), signal: ctl.signal });
+    stream = complete ? eng.generate(text, { ...samplingOptions(), signal: ctl.signal })
+      : eng.chat(messages, { ...samplingOptions(), signal: ctl.signal });
     for await (const piece of stream) {
       if (!piece.text) continue;
       reply += piece.text;
@@ -400,6 +402,7 @@ async function send(text) {
   if (ctl.signal.aborted && finish?.finishReason !== 'error') finish = { ...(finish || {}), finishReason: 'abort' };
   draw();
   bubble.classList.remove('streaming');
+  bubble.removeAttribute('aria-busy');
   if (finish && finish.finishReason === 'abort') bubble.dataset.finish = 'stopped';
   else if (finish && finish.finishReason === 'length') bubble.dataset.finish = 'length';
   if (!reply && finish?.finishReason === 'error') bubble.remove();
@@ -407,10 +410,11 @@ async function send(text) {
     body.innerHTML = complete ? '<p class="hint">(empty reply)</p>'
       : '<p class="hint">(empty reply: the model ended its turn at once. A base model that was not trained on chat turns does better in "Continue text" mode, in Settings.)</p>';
   }
-  if (finish?.finishReason !== 'error' && !complete) history.push(userMsg, { role: 'assistant', content: reply });
   if (genCtl === ctl) genCtl = null;
+  if (engine !== eng) return; // the model changed meanwhile: this turn belongs to no conversation
+  if (finish?.finishReason !== 'error' && !complete) history.push(userMsg, { role: 'assistant', content: reply });
   showStats(finish);
-  if (engine) setState('ready');
+  setState('ready');
 }
 
 function showStats(finish) {
