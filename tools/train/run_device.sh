@@ -13,7 +13,7 @@ T=tools/train/train_gemma3.py
 python3 $T --data .traindata --out $W/tok --tokenizer-only 2>&1 | tee $OUT/train.log || exit 1
 TOKF=$W/tok/hf/tokenizer.json
 i=0
-for v in "0.0 7" "0.1 12" "0.2 20" "0.3 30"; do
+for v in "0.1 12" "0.2 20" "0.3 30" "0.4 36"; do
   set -- $v
   python3 $T --data .traindata --tokenizer $TOKF --candidate-only --out $W/c$i \
       --dropout $1 --epochs $2 --minutes $MIN > $W/c$i.log 2>&1 &

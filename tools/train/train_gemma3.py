@@ -395,7 +395,11 @@ def main():
     # ---- samples
     with open(os.path.join(args.out, "samples.txt"), "w", encoding="utf-8") as f:
         for p in ["And it came to pass", "In the beginning", "And the LORD spake unto Moses, saying,",
-                  "Blessed are", "A fool", "The computer", "Love is"]:
+                  "Blessed are", "A fool", "The computer", "Love is",
+                  "<start_of_turn>user\nRead me Psalms 23.<end_of_turn>\n<start_of_turn>model\n",
+                  "<start_of_turn>user\nTell me a fortune.<end_of_turn>\n<start_of_turn>model\n",
+                  "<start_of_turn>user\nWho was Moses?<end_of_turn>\n<start_of_turn>model\n",
+                  "<start_of_turn>user\nHello!<end_of_turn>\n<start_of_turn>model\n"]:
             ids = torch.tensor([tok.encode(p).ids], device=dev)
             for mode in ("greedy", "sample"):
                 torch.manual_seed(7)

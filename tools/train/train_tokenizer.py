@@ -58,6 +58,10 @@ def gemma_shape(tok_json):
 def train(train_jsonl, out_path, vocab_size=8192):
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
     texts = [json.loads(l)["text"] for l in open(train_jsonl, encoding="utf-8")]
+    # the chat documents' turn markers are added tokens of the final tokenizer: keep them
+    # out of the merges
+    for sp in SPECIALS:
+        texts = [t.replace(sp, "\n") for t in texts]
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
     tok.normalizer = normalizers.Replace(" ", "\u2581")
     tok.pre_tokenizer = pre_tokenizers.Split("\u2581", behavior="merged_with_next")
