@@ -2,7 +2,8 @@
  * trips (every value type, single file and splits, nothing half-written left
  * behind); the tiny fixtures converted with llama.cpp's names, metadata and
  * 1 + w norms, quantized types per tensor, split output equal to the single
- * file; and hostile checkpoints (missing tensor, shape disagreeing with the
+ * file; both config.json styles and the multimodal gemma3 layout give the
+ * same file; and hostile checkpoints (missing tensor, shape disagreeing with the
  * config, missing or truncated shard, bad index, unknown model_type, bad
  * config.json) each a clear error naming the file. */
 #define _POSIX_C_SOURCE 200809L
@@ -323,6 +324,127 @@ static void test_quant_fallback(void) {
     gw_gguf_writer_free(w);
 }
 
+
+/* ---- config.json styles and multimodal layout ---------------------------- */
+/* Same metadata (but general.name) and byte-identical tensors. */
+static int same_gguf(const char *a_path, const char *b_path) {
+    gw_gguf_set *sa = NULL, *sb = NULL;
+    gw_err err = {0};
+    int ok = gw_gguf_set_open(a_path, &sa, &err) == GW_OK && gw_gguf_set_open(b_path, &sb, &err) == GW_OK;
+    if (!ok) fprintf(stderr, "same_gguf: %s\n", err.msg);
+    const gw_gguf *a = ok ? gw_gguf_set_meta(sa) : NULL, *b = ok ? gw_gguf_set_meta(sb) : NULL;
+    if (ok && gw_gguf_n_kv(a) != gw_gguf_n_kv(b)) {
+        fprintf(stderr, "same_gguf: %d vs %d keys\n", gw_gguf_n_kv(a), gw_gguf_n_kv(b));
+        ok = 0;
+    }
+    for (int i = 0; ok && i < gw_gguf_n_kv(a); i++) {
+        const char *k = gw_gguf_kv_key(a, i);
+        int j = gw_gguf_find_key(b, k), t = gw_gguf_kv_type(a, i);
+        if (j < 0 || gw_gguf_kv_type(b, j) != t) { ok = 0; break; }
+        if (!strcmp(k, "general.name")) continue;
+        uint32_t ua = 0, ub = 0;
+        float fa = 0, fb = 0;
+        int ba = 0, bb = 0;
+        gw_gguf_str xa, xb;
+        int ea, eb;
+        uint64_t na, nb;
+        const void *da, *db;
+        if (t == GW_GGUF_UINT32) ok = !gw_gguf_get_u32(a, k, &ua, NULL) && !gw_gguf_get_u32(b, k, &ub, NULL) && ua == ub;
+        else if (t == GW_GGUF_FLOAT32) ok = !gw_gguf_get_f32(a, k, &fa, NULL) && !gw_gguf_get_f32(b, k, &fb, NULL) && fa == fb;
+        else if (t == GW_GGUF_BOOL) ok = !gw_gguf_get_bool(a, k, &ba, NULL) && !gw_gguf_get_bool(b, k, &bb, NULL) && ba == bb;
+        else if (t == GW_GGUF_STRING)
+            ok = !gw_gguf_get_str(a, k, &xa, NULL) && !gw_gguf_get_str(b, k, &xb, NULL) && !strcmp(xa.s, xb.s);
+        else if (t == GW_GGUF_ARRAY)
+            ok = !gw_gguf_get_arr(a, k, &ea, &na, &da, NULL) && !gw_gguf_get_arr(b, k, &eb, &nb, &db, NULL) &&
+                 ea == eb && na == nb && (ea == GW_GGUF_STRING || !memcmp(da, db, (size_t)na));
+        if (!ok) fprintf(stderr, "same_gguf: key '%s' differs\n", k);
+    }
+    for (int i = 0; ok && i < gw_gguf_n_tensors(a); i++) {
+        const gw_tensor *ta = gw_gguf_tensor(a, i), *tb = gw_gguf_set_find_tensor(sb, ta->name);
+        ok = tb && ta->type == tb->type && ta->nbytes == tb->nbytes && !memcmp(ta->data, tb->data, ta->nbytes);
+        if (!ok) fprintf(stderr, "same_gguf: tensor '%s' differs\n", ta->name);
+    }
+    if (ok && gw_gguf_n_tensors(a) != gw_gguf_n_tensors(b)) ok = 0;
+    gw_gguf_set_free(sa);
+    gw_gguf_set_free(sb);
+    return ok;
+}
+
+/* gemma3-tiny's text config in the older style (rope_theta,
+ * rope_local_base_freq, sliding_window_pattern; torch_dtype). */
+#define G3_OLD_TEXT                                                                                          \
+    "\"model_type\": \"gemma3_text\", \"head_dim\": 16, \"hidden_size\": 64, \"intermediate_size\": 160, "    \
+    "\"max_position_embeddings\": 512, \"num_attention_heads\": 4, \"num_hidden_layers\": 6, "                \
+    "\"num_key_value_heads\": 1, \"query_pre_attn_scalar\": 16, \"rms_norm_eps\": 1e-06, "                     \
+    "\"rope_theta\": 1000000.0, \"rope_local_base_freq\": 10000.0, \"rope_scaling\": null, "                   \
+    "\"sliding_window\": 8, \"sliding_window_pattern\": 6, \"vocab_size\": 1024, "                             \
+    "\"final_logit_softcapping\": null, \"attn_logit_softcapping\": null, \"torch_dtype\": \"bfloat16\""
+
+static void test_config_styles(void) {
+    char ref[1200], out[1200], d[1200];
+    gw_err err = {0};
+    gw_convert_opts o = {GW_TYPE_F32, 0};
+    tpath(ref, sizeof ref, "styles-ref.gguf");
+    CHECKF(gw_convert_run(HF "gemma3-tiny", ref, &o, NULL, &err) == GW_OK, "%s", err.msg);
+
+    /* older config.json fields */
+    make_dir("g3-old-config", d, sizeof d);
+    char cfg[1400];
+    snprintf(cfg, sizeof cfg, "%s/config.json", d);
+    const char *old = "{" G3_OLD_TEXT "}";
+    CHECK(write_file(cfg, old, strlen(old)) == 0);
+    CHECK(copy_file(HF "gemma3-tiny", d, "model.safetensors", 0, NULL, NULL) == 0);
+    tpath(out, sizeof out, "styles-old.gguf");
+    CHECKF(gw_convert_run(d, out, &o, NULL, &err) == GW_OK, "%s", err.msg);
+    CHECK(same_gguf(ref, out));
+
+    /* a multimodal gemma3 checkpoint: text_config, model.language_model.* names,
+     * vision tensors ignored */
+    make_dir("g3-multimodal", d, sizeof d);
+    snprintf(cfg, sizeof cfg, "%s/config.json", d);
+    const char *mm = "{\"model_type\": \"gemma3\", \"torch_dtype\": \"bfloat16\", \"text_config\": {" G3_OLD_TEXT
+                     "}, \"vision_config\": {\"model_type\": \"siglip_vision_model\"}}";
+    CHECK(write_file(cfg, mm, strlen(mm)) == 0);
+    size_t n;
+    unsigned char *st = test_read_file(HF "gemma3-tiny/model.safetensors", &n);
+    CHECK(st != NULL);
+    if (st) {
+        uint64_t hl = 0;
+        for (int i = 7; i >= 0; i--) hl = hl << 8 | st[i];
+        /* rename every "model.X" to "model.language_model.X" and add a vision tensor */
+        size_t cap = (size_t)hl * 2 + 256, len = 0;
+        char *h = malloc(cap);
+        for (size_t i = 8; i < 8 + hl; i++) {
+            if (i + 7 <= 8 + hl && !memcmp(st + i, "\"model.", 7)) {
+                memcpy(h + len, "\"model.language_model.", 22);
+                len += 22;
+                i += 6;
+            } else {
+                h[len++] = (char)st[i];
+            }
+        }
+        while (len && h[len - 1] != '}') len--;
+        len--; /* drop the closing brace */
+        size_t data = n - 8 - (size_t)hl;
+        len += (size_t)snprintf(h + len, cap - len,
+                                ",\"model.vision_tower.x.weight\":{\"dtype\":\"F32\",\"shape\":[1],"
+                                "\"data_offsets\":[%zu,%zu]}}", data, data + 4);
+        unsigned char *file = calloc(8 + len + data + 4, 1);
+        for (int i = 0; i < 8; i++) file[i] = (unsigned char)((uint64_t)len >> (8 * i));
+        memcpy(file + 8, h, len);
+        memcpy(file + 8 + len, st + 8 + hl, data);
+        char sp[1400];
+        snprintf(sp, sizeof sp, "%s/model.safetensors", d);
+        CHECK(write_file(sp, file, 8 + len + data + 4) == 0);
+        free(file);
+        free(h);
+        free(st);
+        tpath(out, sizeof out, "styles-mm.gguf");
+        CHECKF(gw_convert_run(d, out, &o, NULL, &err) == GW_OK, "%s", err.msg);
+        CHECK(same_gguf(ref, out));
+    }
+}
+
 /* ---- hostile checkpoints ------------------------------------------------- */
 static int convert_err(const char *dir, gw_err *err) {
     char out[1200];
@@ -426,6 +548,7 @@ int main(void) {
     test_convert_gemma3();
     test_convert_types();
     test_quant_fallback();
+    test_config_styles();
     test_hostile();
     return test_summary("test_convert");
 }
