@@ -141,7 +141,7 @@ function resetProgress(urls = []) {
   for (const u of urls) splitRow(u);
   $('progress').hidden = false;
   $('cancel-load').hidden = false;
-  $('progress-text').textContent = 'starting…';
+  $('progress-text').textContent = 'starting the WebAssembly worker…';
   $('progress').querySelector('.overall > div').style.width = '0%';
 }
 
