@@ -310,7 +310,11 @@ static int utf8_char_len(const unsigned char *s, size_t n) {
     return need;
 }
 
-typedef struct { int32_t rank, pos, id; } heap_ent;
+/* Heap entries: rank << 32 | position, so one integer compare orders them
+ * by rank, then leftmost. A popped entry is stale when the pair at its
+ * position no longer has that rank (a pair's string only grows, so the same
+ * rank means the same pair: HF's check of the merged id is equivalent). */
+typedef uint64_t heap_ent;
 
 typedef struct {
     int32_t *ids; size_t n, cap;          /* output */
@@ -329,29 +333,28 @@ static int out_push(enc_state *e, int32_t id) {
     return GW_OK;
 }
 
-static inline int heap_less(const heap_ent *a, const heap_ent *b) {
-    return a->rank != b->rank ? a->rank < b->rank : a->pos < b->pos;
-}
 static void heap_push(heap_ent *h, size_t *n, heap_ent v) {
     size_t i = (*n)++;
     while (i) {
         size_t p = (i - 1) / 2;
-        if (!heap_less(&v, &h[p])) break;
+        if (v >= h[p]) break;
         h[i] = h[p]; i = p;
+    }
+    h[i] = v;
+}
+static void sift_down(heap_ent *h, size_t m, size_t i, heap_ent v) {
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && h[c + 1] < h[c]) c++;
+        if (h[c] >= v) break;
+        h[i] = h[c]; i = c;
     }
     h[i] = v;
 }
 static heap_ent heap_pop(heap_ent *h, size_t *n) {
     heap_ent top = h[0], v = h[--*n];
-    size_t i = 0, m = *n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m) break;
-        if (c + 1 < m && heap_less(&h[c + 1], &h[c])) c++;
-        if (!heap_less(&h[c], &v)) break;
-        h[i] = h[c]; i = c;
-    }
-    if (m) h[i] = v;
+    if (*n) sift_down(h, *n, 0, v);
     return top;
 }
 
@@ -359,7 +362,7 @@ static inline void try_pair(const gw_tokenizer *t, enc_state *e, size_t *hn, int
     int32_t nx = e->next[pos];
     if (nx < 0) return;
     const gw_merge_ent *m = merge_find(t, e->sym[pos], e->sym[nx]);
-    if (m) heap_push(e->heap, hn, (heap_ent){m->rank, pos, m->id});
+    if (m) heap_push(e->heap, hn, (uint64_t)(uint32_t)m->rank << 32 | (uint32_t)pos);
 }
 
 /* BPE over one piece of text between added tokens. */
@@ -399,17 +402,22 @@ static int encode_piece(const gw_tokenizer *t, enc_state *e, const unsigned char
     }
     for (int32_t i = 0; i < n; i++) { e->prev[i] = i - 1; e->next[i] = i + 1 < n ? i + 1 : -1; }
     size_t hn = 0;
-    if (t->mhash)
-        for (int32_t i = 0; i + 1 < n; i++) try_pair(t, e, &hn, i);
+    if (t->mhash) { /* the initial pairs, heapified bottom-up */
+        for (int32_t i = 0; i + 1 < n; i++) {
+            const gw_merge_ent *m = merge_find(t, e->sym[i], e->sym[i + 1]);
+            if (m) e->heap[hn++] = (uint64_t)(uint32_t)m->rank << 32 | (uint32_t)i;
+        }
+        for (size_t i = hn / 2; i-- > 0;) sift_down(e->heap, hn, i, e->heap[i]);
+    }
     while (hn) {
         heap_ent top = heap_pop(e->heap, &hn);
-        int32_t p = top.pos;
+        int32_t p = (int32_t)(uint32_t)top;
         if (e->sym[p] < 0) continue;           /* merged away */
         int32_t q = e->next[p];
         if (q < 0) continue;
         const gw_merge_ent *m = merge_find(t, e->sym[p], e->sym[q]);
-        if (!m || m->id != top.id) continue;   /* stale */
-        e->sym[p] = top.id;
+        if (!m || (uint64_t)(uint32_t)m->rank != top >> 32) continue; /* stale */
+        e->sym[p] = m->id;
         e->sym[q] = -1;
         int32_t qn = e->next[q];
         e->next[p] = qn;
