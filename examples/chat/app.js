@@ -56,7 +56,7 @@ function updateButtons() {
 // A readable sentence for each error the package can reject with.
 function describeError(e, what) {
   const code = e && e.code;
-  const where = e && e.url ? ` (${fileName(e.url)})` : '';
+  const where = e && e.url && !String(what).includes(fileName(e.url)) ? ` (${fileName(e.url)})` : '';
   const detail = e && e.message ? e.message : String(e);
   switch (code) {
     case 'network': return `The network failed while ${what}${where}. Check the connection and try again: the splits already downloaded stay in the cache.`;
@@ -315,7 +315,9 @@ function loadUrlText(text) {
   const urls = text.split(/[\s,]+/).filter(Boolean);
   if (!urls.length) { showError('Type the URL of a .gguf file (the first split of a split model is enough).'); return; }
   for (const u of urls) {
-    try { new URL(u, location.href); } catch { showError(`Not a URL: ${u}`); return; }
+    let ok = false;
+    try { ok = /^https?:$/.test(new URL(u, location.href).protocol) && (/^https?:\/\//i.test(u) || /\.gguf$/i.test(u.split(/[?#]/)[0])); } catch { ok = false; }
+    if (!ok) { showError(`Not a model URL: "${u}". Give the http(s) URL of a .gguf file (for a split model, its first split).`); return; }
   }
   const abs = urls.map((u) => new URL(u, location.href).href);
   $('model-select').value = '';
