@@ -19,7 +19,8 @@ let current = null;      // { label, key } of the loaded model
 let loadCtl = null;      // AbortController of the load in progress
 let genCtl = null;       // AbortController of the reply in progress
 let history = [];        // [{ role: 'user' | 'assistant', content }]
-let builtins = [];       // manifest entries: { id, name, description, urls, default }
+let builtins = [];       // manifest entries: { id, name, description, urls, default, mode }
+const WELCOME = document.getElementById('welcome').cloneNode(true); // shown while the chat is empty
 
 // ---------------------------------------------------------------- helpers
 
@@ -440,6 +441,7 @@ async function clearChat({ keepEngine = false } = {}) {
   if (genCtl) genCtl.abort();
   history = [];
   $('messages').textContent = '';
+  $('messages').appendChild(WELCOME.cloneNode(true));
   $('stats').textContent = '';
   if (!keepEngine && engine) {
     try { await engine.resetChat(); } catch (e) { showError(describeError(e, 'clearing the chat')); }
