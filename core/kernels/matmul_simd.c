@@ -44,15 +44,6 @@ GW_INLINE void block_scales4(const uint8_t *blk, size_t block_bytes, float *out)
     wasm_v128_store(out, half4_to_f32(wasm_i32x4_make(h0, h1, h2, h3)));
 }
 
-/* [sum(a), sum(b), sum(c), sum(d)] of four i32x4. */
-GW_INLINE v128_t hsum4_i32x4(v128_t a, v128_t b, v128_t c, v128_t d) {
-    const v128_t u0 = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
-    const v128_t u1 = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 2, 4, 6), wasm_i32x4_shuffle(c, d, 1, 3, 5, 7));
-    return wasm_i32x4_add(wasm_i32x4_shuffle(u0, u1, 0, 2, 4, 6), wasm_i32x4_shuffle(u0, u1, 1, 3, 5, 7));
-}
-
-/* ---- activations: f32 -> int16-widened q8_0 ---------------------------- */
-
 /* roundf (half away from zero) on four lanes, exactly: |v| < 2^23 here. */
 GW_INLINE v128_t round_away(v128_t v) {
     v128_t t = wasm_f32x4_trunc(v);
@@ -133,40 +124,42 @@ GW_INLINE v128_t block_dot(const v128_t *w, const int16_t *x) {
 }
 
 /* One weight row against NT tokens (NT and qtype constants at each call
- * site). Blocks go in groups of 4 so their f16 scales convert in one vector.
- * Decode (NT == 1) also reduces the 4 blocks' integer sums into one vector
- * and scales them with one multiply; with several tokens each block's sum is
- * scaled per token (the unpacked block is reused for every token). */
+ * site). Blocks go in groups of 4 so their f16 scales convert in one vector
+ * and the 4 x NT products of weight and activation scales in NT vector
+ * multiplies. The block loop is kept rolled, one block per iteration: in
+ * wasm, LLVM hoists every load of an unrolled group to its top and V8
+ * (16 vector registers on x64) then spills. Decode of q4_0 keeps the
+ * nibbles unsigned and subtracts 8 * sum(x) * scale once per group. */
 GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, const int16_t *xq,
                       const float *xd, const int32_t *xs, int NT, float *res) {
     const size_t bb = qtype == GW_TYPE_Q8_0 ? sizeof(gw_block_q8_0) : sizeof(gw_block_q4_0);
-    v128_t acc[TILE_TOK];
+    const int unsigned_q4 = qtype == GW_TYPE_Q4_0 && NT == 1;
+    v128_t acc[TILE_TOK], corr = wasm_f32x4_splat(0.0f);
     for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
     int64_t b = 0;
     for (; b + 4 <= nb; b += 4) {
         const uint8_t *blk = row + b * bb;
-        float dw[4];
+        float dw[4], sc[TILE_TOK][4];
         block_scales4(blk, bb, dw);
-        if (NT == 1) {
-            v128_t w[4], s[4];
-            for (int j = 0; j < 4; j++) {
-                unpack_block(qtype, blk + j * bb, w, 0);
-                s[j] = block_dot(w, xq + (b + j) * GW_QK8_0);
-            }
-            v128_t tot = hsum4_i32x4(s[0], s[1], s[2], s[3]);
-            if (qtype == GW_TYPE_Q4_0) /* sum (q - 8) x = sum q x - 8 sum x */
-                tot = wasm_i32x4_sub(tot, wasm_i32x4_shl(wasm_v128_load(xs + b), 3));
-            const v128_t sc = wasm_f32x4_mul(wasm_v128_load(dw), wasm_v128_load(xd + b));
-            acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(tot), sc));
-        } else {
-            for (int j = 0; j < 4; j++) {
-                v128_t w[4];
-                unpack_block(qtype, blk + j * bb, w, 1);
-                for (int t = 0; t < NT; t++) {
-                    const v128_t s = block_dot(w, xq + (size_t)t * n + (b + j) * GW_QK8_0);
-                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
-                                                                   wasm_f32x4_splat(dw[j] * xd[(size_t)t * nb + b + j])));
-                }
+        const v128_t dw4 = wasm_v128_load(dw);
+        for (int t = 0; t < NT; t++)
+            wasm_v128_store(sc[t], wasm_f32x4_mul(dw4, wasm_v128_load(xd + (size_t)t * nb + b)));
+        if (unsigned_q4)
+            corr = wasm_f32x4_add(corr, wasm_f32x4_mul(wasm_v128_load(sc[0]),
+                                                       wasm_f32x4_convert_i32x4(wasm_v128_load(xs + b))));
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
+        for (int j = 0; j < 4; j++) {
+            v128_t w[4];
+            unpack_block(qtype, blk + j * bb, w, !unsigned_q4);
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
+            for (int t = 0; t < NT; t++) {
+                const v128_t s = block_dot(w, xq + (size_t)t * n + (b + j) * GW_QK8_0);
+                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
+                                                               wasm_v128_load32_splat(&sc[t][j])));
             }
         }
     }
@@ -184,6 +177,7 @@ GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, cons
         }
     }
     for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
+    if (unsigned_q4) res[0] -= 8.0f * gw_hsum_f32x4(corr);
 }
 
 #define q8_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q8_0, row, nb, n, q, d, xs, NT, r)
