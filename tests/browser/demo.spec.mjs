@@ -1,5 +1,6 @@
 // demo.spec.mjs — browser test of the chat demo (examples/chat/) in Debian's
-// Chromium through playwright-core: loads the built-in default model, sends a
+// Chromium through playwright-core (and, first, one turn of the Node terminal
+// chat, examples/node/chat.mjs): loads the built-in default model, sends a
 // message and sees the reply stream in, presses Stop mid-reply, shows a
 // readable error for a bad URL, switches to a second model (the default
 // model's Q4_0 conversion, made here with the native converter), deletes it
@@ -65,6 +66,14 @@ export default async function run(ctx = {}) {
   const manifest = JSON.parse(readFileSync(path.join(root, 'models', 'default', 'manifest.json'), 'utf8'));
   const def = manifest.models.find((m) => m.default) || manifest.models[0];
   for (const f of def.files) check(existsSync(path.join(root, 'models', 'default', f)), `models/default/${f} (listed in manifest.json) is missing`);
+
+  // The terminal chat (examples/node/chat.mjs) on the same package: one turn, then /quit.
+  const nodeChat = spawnSync(process.execPath, [path.join(root, 'examples', 'node', 'chat.mjs'), '--no-cache',
+    '--max-tokens', '12', '--seed', '1'], { input: 'Who was David?\n/stats\n/quit\n', encoding: 'utf8', timeout: 60_000 });
+  check(nodeChat.status === 0, `examples/node/chat.mjs exited ${nodeChat.status}: ${nodeChat.stderr}`);
+  check(/ready: /.test(nodeChat.stderr) && /decode [\d.]+ tok\/s/.test(nodeChat.stderr), `node chat: no ready/stats lines: ${nodeChat.stderr}`);
+  check(nodeChat.stdout.trim().length > 0, 'node chat: no reply on stdout');
+  log(`  node chat: ${JSON.stringify(nodeChat.stdout.trim().slice(0, 60))}`);
 
   const tmp = mkdtempSync(path.join(tmpdir(), 'gemwasm-demo-'));
   const second = makeSecondModel(root, tmp, def.files, log);
