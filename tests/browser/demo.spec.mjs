@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, readdirSync }
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const name = 'demo';
 export const timeoutMs = 150_000;
@@ -48,12 +48,12 @@ export default async function run(ctx = {}) {
   const log = ctx.log || ((m) => console.log(m));
   const outDir = ctx.outDir || path.join(root, 'test-output');
   mkdirSync(outDir, { recursive: true });
-  const { startServer, serveFile } = await import(path.join(root, 'tools', 'serve.mjs'));
+  const { startServer, serveFile } = await import(pathToFileURL(path.join(root, 'tools', 'serve.mjs')).href);
   const chromium = ctx.chromium || (await import('playwright-core')).chromium;
   const launchOptions = ctx.launchOptions || { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS };
 
   // The page's Markdown renderer is a pure module: check its safety here, without a browser.
-  const { renderMarkdown } = await import(path.join(root, 'examples', 'chat', 'markdown.js'));
+  const { renderMarkdown } = await import(pathToFileURL(path.join(root, 'examples', 'chat', 'markdown.js')).href);
   for (const evil of ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '```\n</code></pre><script>x</script>\n```',
     '`<b>`', '**<i>x</i>**', '> <iframe>', '- <a href="javascript:x">y</a>']) {
     const html = renderMarkdown(evil);
@@ -106,6 +106,7 @@ export default async function run(ctx = {}) {
 
     // Watches the last assistant bubble: how many distinct texts it showed.
     const watchReply = () => page.evaluate(() => {
+      if (window.__obs) window.__obs.disconnect();
       window.__seen = [];
       const msgs = document.getElementById('messages');
       const obs = new MutationObserver(() => {
