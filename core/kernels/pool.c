@@ -11,6 +11,7 @@
 
 #ifndef GW_NO_THREADS
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -18,8 +19,12 @@
 #else
 #define CPU_RELAX() ((void)0)
 #endif
-/* Spin iterations before a worker (or the caller) blocks. */
+/* Spin iterations before a worker (or the caller) blocks; every
+ * GW_POOL_YIELD-th iteration yields the core, so on a machine with more
+ * runnable threads than cores the thread being waited for can run. */
 #define GW_POOL_SPIN 20000
+#define GW_POOL_YIELD 256
+#define SPIN_PAUSE(i) do { CPU_RELAX(); if (((i) & (GW_POOL_YIELD - 1)) == GW_POOL_YIELD - 1) sched_yield(); } while (0)
 #endif
 
 struct gw_pool {
@@ -48,7 +53,7 @@ static void *worker_main(void *v) {
     for (;;) {
         unsigned g = atomic_load_explicit(&p->gen, memory_order_acquire);
         for (int i = 0; i < GW_POOL_SPIN && g == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed); i++) {
-            CPU_RELAX();
+            SPIN_PAUSE(i);
             g = atomic_load_explicit(&p->gen, memory_order_acquire);
         }
         if (g == seen) {
@@ -144,7 +149,7 @@ void gw_pool_run(gw_pool *p, gw_task_fn fn, void *arg) {
     fn(arg, 0, p->n);
 
     for (int i = 0; i < GW_POOL_SPIN && atomic_load_explicit(&p->pending, memory_order_acquire) != 0; i++)
-        CPU_RELAX();
+        SPIN_PAUSE(i);
     if (atomic_load_explicit(&p->pending, memory_order_acquire) != 0) {
         pthread_mutex_lock(&p->mu);
         while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
