@@ -241,7 +241,33 @@ static int trie_edge(gw_tokenizer *t, int node, unsigned char b, int create) {
     return child;
 }
 
+static int starts_with_space(const gw_tokenizer *t, int id) {
+    const unsigned char *s = (const unsigned char *)t->arena + t->off[id];
+    return t->len[id] >= 3 && s[0] == 0xe2 && s[1] == 0x96 && s[2] == 0x81;
+}
+static int ends_with_space(const gw_tokenizer *t, int id) {
+    const unsigned char *s = (const unsigned char *)t->arena + t->off[id] + t->len[id];
+    return t->len[id] >= 3 && s[-3] == 0xe2 && s[-2] == 0x96 && s[-1] == 0x81;
+}
+
+/* Which word boundaries some merge could cross (see tokenizer_internal.h). */
+static void find_split_rules(gw_tokenizer *t) {
+    memset(t->no_split_after, 0, sizeof t->no_split_after);
+    t->can_split = t->space_tok >= 0 && !t->add_prefix_space;
+    if (!t->mhash) return;
+    for (uint64_t i = 0; i <= t->mmask && t->can_split; i++) {
+        const gw_merge_ent *e = &t->mhash[i];
+        if (!e->key) continue;
+        uint64_t k = e->key - 1;
+        int l = (int)(k >> 32), r = (int)(uint32_t)k;
+        if (!starts_with_space(t, r) || ends_with_space(t, l) || !t->len[l]) continue;
+        if (t->byte_val[l] >= 0 || l == t->unk) t->can_split = 0;
+        else t->no_split_after[(unsigned char)t->arena[t->off[l] + t->len[l] - 1]] = 1;
+    }
+}
+
 int tok_finish(gw_tokenizer *t, gw_err *err) {
+    find_split_rules(t);
     size_t bytes = 0;
     for (int i = 0; i < t->n; i++) {
         int ty = t->type[i];
@@ -320,6 +346,11 @@ typedef struct {
     int32_t *ids; size_t n, cap;          /* output */
     int32_t *sym, *prev, *next; size_t sym_cap;
     heap_ent *heap; size_t heap_cap;
+    /* per-call cache of words already encoded (nothing outlives the call) */
+    struct wc_slot { uint64_t h; uint32_t text, ids; uint16_t len, n_ids; } *wc;
+    size_t wc_used;
+    unsigned char *wc_text; size_t wc_text_n, wc_text_cap;
+    int32_t *wc_ids; size_t wc_ids_n, wc_ids_cap;
 } enc_state;
 
 static int out_push(enc_state *e, int32_t id) {
@@ -365,8 +396,8 @@ static inline void try_pair(const gw_tokenizer *t, enc_state *e, size_t *hn, int
     if (m) heap_push(e->heap, hn, (uint64_t)(uint32_t)m->rank << 32 | (uint32_t)pos);
 }
 
-/* BPE over one piece of text between added tokens. */
-static int encode_piece(const gw_tokenizer *t, enc_state *e, const unsigned char *s, size_t len) {
+/* BPE over one span of text (a word, or a whole piece). */
+static int bpe_span(const gw_tokenizer *t, enc_state *e, const unsigned char *s, size_t len) {
     if (!len) return GW_OK;
     size_t need = len + 2;
     if (need > e->sym_cap) {
@@ -430,6 +461,79 @@ static int encode_piece(const gw_tokenizer *t, enc_state *e, const unsigned char
     return GW_OK;
 }
 
+#define WC_SLOTS 8192       /* power of two */
+#define WC_MAX_WORDS 6000
+#define WC_MAX_LEN 64
+
+static int grow_buf(void **p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 1;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need) nc *= 2;
+    void *g = realloc(*p, nc * elem);
+    if (!g) return 0;
+    *p = g;
+    *cap = nc;
+    return 1;
+}
+
+/* One word, through the cache. */
+static int encode_word(const gw_tokenizer *t, enc_state *e, const unsigned char *s, size_t len) {
+    if (!len) return GW_OK;
+    if (len > WC_MAX_LEN) return bpe_span(t, e, s, len);
+    if (!e->wc && !(e->wc = calloc(WC_SLOTS, sizeof *e->wc))) return bpe_span(t, e, s, len);
+    uint64_t h = tok_hash((const char *)s, len) | 1;
+    size_t i = (size_t)h & (WC_SLOTS - 1);
+    for (; e->wc[i].h; i = (i + 1) & (WC_SLOTS - 1)) {
+        struct wc_slot *w = &e->wc[i];
+        if (w->h == h && w->len == len && !memcmp(e->wc_text + w->text, s, len)) {
+            for (uint32_t k = 0; k < w->n_ids; k++)
+                if (out_push(e, e->wc_ids[w->ids + k])) return GW_E_NOMEM;
+            return GW_OK;
+        }
+    }
+    size_t before = e->n;
+    int rc = bpe_span(t, e, s, len);
+    size_t n_ids = e->n - before;
+    if (rc || !n_ids || e->wc_used >= WC_MAX_WORDS || n_ids > 0xffff) return rc;
+    if (!grow_buf((void **)&e->wc_text, &e->wc_text_cap, e->wc_text_n + len, 1) ||
+        !grow_buf((void **)&e->wc_ids, &e->wc_ids_cap, e->wc_ids_n + n_ids, sizeof *e->wc_ids))
+        return GW_OK; /* no room to remember it: fine */
+    struct wc_slot *w = &e->wc[i];
+    w->h = h;
+    w->len = (uint16_t)len;
+    w->n_ids = (uint16_t)n_ids;
+    w->text = (uint32_t)e->wc_text_n;
+    w->ids = (uint32_t)e->wc_ids_n;
+    memcpy(e->wc_text + e->wc_text_n, s, len);
+    memcpy(e->wc_ids + e->wc_ids_n, e->ids + before, n_ids * sizeof *e->ids);
+    e->wc_text_n += len;
+    e->wc_ids_n += n_ids;
+    e->wc_used++;
+    return GW_OK;
+}
+
+static inline int space_at(const unsigned char *s, size_t i, size_t len) {
+    return s[i] == ' ' || (i + 2 < len && s[i] == 0xe2 && s[i + 1] == 0x96 && s[i + 2] == 0x81);
+}
+
+/* One piece of text between added tokens: split into words where no merge
+ * can cross (before a space that follows another character), then BPE. */
+static int encode_piece(const gw_tokenizer *t, enc_state *e, const unsigned char *s, size_t len) {
+    if (!t->can_split) return bpe_span(t, e, s, len);
+    size_t start = 0;
+    for (size_t i = 1; i < len; i++) {
+        if (!space_at(s, i, len)) continue;
+        unsigned char before = s[i - 1];
+        if (space_at(s, i - 1, len) || (i >= 3 && s[i - 3] == 0xe2 && s[i - 2] == 0x96 && before == 0x81))
+            continue; /* inside a run of spaces */
+        if (t->no_split_after[before]) continue;
+        int rc = encode_word(t, e, s + start, i - start);
+        if (rc) return rc;
+        start = i;
+    }
+    return encode_word(t, e, s + start, len - start);
+}
+
 /* Longest added token starting at s[0..n): its length (id in *id), or 0. */
 static size_t match_added(const gw_tokenizer *t, const unsigned char *s, size_t n, int32_t *id) {
     int node = t->trie_root[s[0]];
@@ -466,6 +570,7 @@ int gw_tokenizer_encode(const gw_tokenizer *t, const char *text, size_t len, int
     }
     if (!rc) rc = encode_piece(t, &e, s + start, len - start);
     free(e.sym); free(e.prev); free(e.next); free(e.heap);
+    free(e.wc); free(e.wc_text); free(e.wc_ids);
     if (rc) { free(e.ids); return gw_set_err(err, rc, "encode: out of memory"); }
     if (!e.ids) e.ids = malloc(sizeof *e.ids); /* a valid pointer even for no ids */
     if (!e.ids) return gw_set_err(err, GW_E_NOMEM, "encode: out of memory");

@@ -34,6 +34,13 @@ struct gw_tokenizer {
     uint32_t trie_mask;
     int trie_nodes;
     int32_t trie_root[256];  /* child of the root per first byte, or -1 */
+    /* Word splitting (an exact speed-up): BPE may run on each word (a split
+     * before every '▁' that follows another character) separately when no
+     * merge joins a symbol ending in that character to one starting with
+     * '▁'. no_split_after[b]: never split after a character ending in byte
+     * b; can_split: 0 when some such merge has a byte/unknown token left. */
+    uint8_t no_split_after[256];
+    int can_split;
     int bos, eos, eot, unk, pad;
     int add_bos, byte_fallback, add_prefix_space;
     char *chat_template;

@@ -3,7 +3,8 @@
  *    U+2581 '▁' becomes 'x' since HF also decodes it as a space) is encoded
  *    with the real Gemma 3 tokenizer and decoded, whole and through the
  *    streaming decoder: both must give back exactly the text.
- * 2. The raw bytes (maybe invalid UTF-8) must encode and decode cleanly.
+ * 2. The raw bytes (maybe invalid UTF-8) must encode and decode cleanly,
+ *    and give the same ids with and without the word-splitting speed-up.
  * 3. The raw bytes as a tokenizer.json and as a SentencePiece model must
  *    load or fail with a message; what loads must encode its own input.
  * The tokenizer.json is found from this file's path (node_modules of the
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "tokenizer.h"
+#include "tokenizer_internal.h"
 
 static gw_tokenizer *tok;
 
@@ -134,6 +136,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int32_t *ids;
     size_t n;
     if (gw_tokenizer_encode(tok, (const char *)data, size, 1, &ids, &n, &err)) __builtin_trap();
+    if (tok->can_split) { /* splitting into words must not change a single id */
+        int32_t *ids2;
+        size_t n2;
+        tok->can_split = 0;
+        int rc = gw_tokenizer_encode(tok, (const char *)data, size, 1, &ids2, &n2, &err);
+        tok->can_split = 1;
+        if (rc || n2 != n || memcmp(ids, ids2, n * sizeof *ids)) __builtin_trap();
+        free(ids2);
+    }
     char *out;
     size_t ol;
     if (gw_tokenizer_decode(tok, ids, n, 1, &out, &ol, &err)) __builtin_trap();
