@@ -116,6 +116,16 @@ EMSCRIPTEN_KEEPALIVE int gwapi_build(gwapi *h, const char *names, int n_ctx, int
     }
     rc = gw_model_from_gguf_set(set, &h->model, &h->err); /* owns set from here */
     if (rc) return rc;
+    /* The KV cache's size in 64 bits first: on wasm32 a huge context would
+     * overflow size_t in the session's allocation arithmetic. */
+    const gw_model_info *in = gw_model_get_info(h->model);
+    uint64_t kv = (uint64_t)in->n_layer * (uint64_t)(n_ctx > 0 ? n_ctx : 4096) * (uint64_t)in->n_head_kv *
+                  (uint64_t)in->head_dim * 2 * sizeof(float);
+    if (n_ctx < 0 || kv > (uint64_t)SIZE_MAX / 2) {
+        free_model(h);
+        return gw_set_err(&h->err, GW_E_NOMEM, "out of memory: a context of %d tokens needs %llu bytes of KV cache",
+                          n_ctx, (unsigned long long)kv);
+    }
     gw_session_opts o = {.n_ctx = n_ctx, .n_threads = n_threads};
     rc = gw_session_new(h->model, &o, &h->sess, &h->err);
     if (!rc) {

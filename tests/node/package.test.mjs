@@ -274,6 +274,9 @@ test('errors are typed', async (t) => {
       (e) => e instanceof GemwasmError && e.code === 'network');
   } finally { hook = null; }
   lap('a model without a tokenizer');
+  // a context that cannot fit in wasm memory -> oom
+  await assert.rejects(createEngine({ model: one, cache: false, variant: 'st', contextLength: 50_000_000 }),
+    (err) => err instanceof GemwasmError && err.code === 'oom');
   // a model without a tokenizer: chat needs one
   const e = await createEngine({ model: one, cache: false, variant: 'st' });
   try {
