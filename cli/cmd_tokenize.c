@@ -12,7 +12,7 @@
 static void help(FILE *f) {
     fprintf(f,
             "usage: gemwasm tokenize (-m MODEL | -t tokenizer.json) [--bos]\n"
-            "       gemwasm tokenize --bench (-m MODEL | -t tokenizer.json) [-f FILE] [--seconds S]\n"
+            "       gemwasm tokenize --bench (-m MODEL | -t tokenizer.json) [-f FILE] [--lines] [--seconds S]\n"
             "\n"
             "Reads lines of JSON strings on stdin, writes one JSON array of token ids per line.\n"
             "Without --bos this is Hugging Face encode(text, add_special_tokens=False).\n"
@@ -21,7 +21,10 @@ static void help(FILE *f) {
             "  -t, --tokenizer PATH   a Hugging Face tokenizer.json\n"
             "  --bos                  start each sequence with the BOS token\n"
             "  --bench                print load time and encode speed (MB/s) of FILE\n"
-            "  -f, --file PATH        text to encode for --bench (default: built-in English)\n"
+            "  -f, --file PATH        text to encode for --bench (default: a built-in English\n"
+            "                         paragraph repeated to 1 MB: flattering, use real text)\n"
+            "  --lines                --bench: one encode call per line (as tokenize does)\n"
+            "  --seconds S            --bench: encode for at least S seconds (default 2)\n"
             "  -h, --help             this help\n");
 }
 
@@ -32,7 +35,28 @@ static const char BENCH_TEXT[] =
     "vocabulary lacks fall back to their bytes.\nIn 2024, researchers released open models in several "
     "sizes, trained on trillions of tokens of web documents, mathematics and code.\n";
 
-static int bench(const char *model, const char *tok_json, const char *file, double seconds) {
+/* Encodes text[0..len) once: whole, or line by line (each line its own call,
+ * as the tokenize command does). Returns the number of ids, or -1. */
+static long long encode_once(const gw_tokenizer *t, const char *text, size_t len, int by_line, gw_err *err) {
+    long long total = 0;
+    size_t start = 0;
+    while (start < len) {
+        size_t end = len;
+        if (by_line) {
+            const char *nl = memchr(text + start, '\n', len - start);
+            if (nl) end = (size_t)(nl - text) + 1;
+        }
+        int32_t *ids;
+        size_t n;
+        if (gw_tokenizer_encode(t, text + start, end - start, 0, &ids, &n, err)) return -1;
+        free(ids);
+        total += (long long)n;
+        start = end;
+    }
+    return total;
+}
+
+static int bench(const char *model, const char *tok_json, const char *file, double seconds, int by_line) {
     gw_err err = {0};
     gw_tokenizer *t = NULL;
     double t0 = cli_now();
@@ -51,24 +75,22 @@ static int bench(const char *model, const char *tok_json, const char *file, doub
         len = one * reps;
         text[len] = 0;
     }
-    size_t total = 0, n_tok = 0;
+    size_t total = 0;
+    long long n_tok = 0;
     int iters = 0;
     t0 = cli_now();
     double el = 0;
     do {
-        int32_t *ids;
-        size_t n;
-        if (gw_tokenizer_encode(t, text, len, 0, &ids, &n, &err)) { rc = 1; break; }
-        free(ids);
+        n_tok = encode_once(t, text, len, by_line, &err);
+        if (n_tok < 0) { rc = 1; break; }
         total += len;
-        n_tok = n;
         iters++;
         el = cli_now() - t0;
     } while (el < seconds);
     if (!rc)
-        printf("{\"tokens_in_vocab\": %d, \"load_s\": %.3f, \"text_bytes\": %zu, \"text_tokens\": %zu, "
-               "\"iterations\": %d, \"encode_MB_per_s\": %.2f, \"bytes_per_token\": %.2f}\n",
-               gw_tokenizer_n_tokens(t), load, len, n_tok, iters, total / el / 1e6,
+        printf("{\"tokens_in_vocab\": %d, \"load_s\": %.3f, \"text_bytes\": %zu, \"text_tokens\": %lld, "
+               "\"by_line\": %s, \"iterations\": %d, \"encode_MB_per_s\": %.2f, \"bytes_per_token\": %.2f}\n",
+               gw_tokenizer_n_tokens(t), load, len, n_tok, by_line ? "true" : "false", iters, total / el / 1e6,
                n_tok ? (double)len / n_tok : 0.0);
     free(text);
     gw_tokenizer_free(t);
@@ -77,7 +99,7 @@ static int bench(const char *model, const char *tok_json, const char *file, doub
 
 int cmd_tokenize(int argc, char **argv) {
     const char *model = NULL, *tok_json = NULL, *file = NULL;
-    int add_bos = 0, do_bench = 0;
+    int add_bos = 0, do_bench = 0, by_line = 0;
     double seconds = 2.0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -89,10 +111,11 @@ int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--seconds") && has) seconds = atof(argv[++i]);
         else if (!strcmp(a, "--bos")) add_bos = 1;
         else if (!strcmp(a, "--bench")) do_bench = 1;
+        else if (!strcmp(a, "--lines")) by_line = 1;
         else { help(stderr); return cli_failf("tokenize", "unknown or incomplete option '%s'", a); }
     }
     if (!model == !tok_json) { help(stderr); return cli_failf("tokenize", "give exactly one of -m MODEL and -t tokenizer.json"); }
-    if (do_bench) return bench(model, tok_json, file, seconds);
+    if (do_bench) return bench(model, tok_json, file, seconds, by_line);
     gw_err err = {0};
     gw_tokenizer *t = NULL;
     if (cli_load_tokenizer(model, tok_json, &t, &err)) return cli_fail("tokenize", &err);

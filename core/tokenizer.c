@@ -348,7 +348,7 @@ typedef struct {
     heap_ent *heap; size_t heap_cap;
     /* per-call cache of words already encoded (nothing outlives the call) */
     struct wc_slot { uint64_t h; uint32_t text, ids; uint16_t len, n_ids; } *wc;
-    size_t wc_used;
+    size_t wc_used, wc_slots;           /* slots: a power of two sized to the text */
     unsigned char *wc_text; size_t wc_text_n, wc_text_cap;
     int32_t *wc_ids; size_t wc_ids_n, wc_ids_cap;
 } enc_state;
@@ -461,8 +461,7 @@ static int bpe_span(const gw_tokenizer *t, enc_state *e, const unsigned char *s,
     return GW_OK;
 }
 
-#define WC_SLOTS 8192       /* power of two */
-#define WC_MAX_WORDS 6000
+#define WC_MAX_SLOTS 8192   /* power of two */
 #define WC_MAX_LEN 64
 
 static int grow_buf(void **p, size_t *cap, size_t need, size_t elem) {
@@ -480,10 +479,10 @@ static int grow_buf(void **p, size_t *cap, size_t need, size_t elem) {
 static int encode_word(const gw_tokenizer *t, enc_state *e, const unsigned char *s, size_t len) {
     if (!len) return GW_OK;
     if (len > WC_MAX_LEN) return bpe_span(t, e, s, len);
-    if (!e->wc && !(e->wc = calloc(WC_SLOTS, sizeof *e->wc))) return bpe_span(t, e, s, len);
+    if (!e->wc && !(e->wc = calloc(e->wc_slots, sizeof *e->wc))) return bpe_span(t, e, s, len);
     uint64_t h = tok_hash((const char *)s, len) | 1;
-    size_t i = (size_t)h & (WC_SLOTS - 1);
-    for (; e->wc[i].h; i = (i + 1) & (WC_SLOTS - 1)) {
+    size_t mask = e->wc_slots - 1, i = (size_t)h & mask;
+    for (; e->wc[i].h; i = (i + 1) & mask) {
         struct wc_slot *w = &e->wc[i];
         if (w->h == h && w->len == len && !memcmp(e->wc_text + w->text, s, len)) {
             for (uint32_t k = 0; k < w->n_ids; k++)
@@ -494,7 +493,7 @@ static int encode_word(const gw_tokenizer *t, enc_state *e, const unsigned char 
     size_t before = e->n;
     int rc = bpe_span(t, e, s, len);
     size_t n_ids = e->n - before;
-    if (rc || !n_ids || e->wc_used >= WC_MAX_WORDS || n_ids > 0xffff) return rc;
+    if (rc || !n_ids || e->wc_used >= e->wc_slots / 4 * 3 || n_ids > 0xffff) return rc;
     if (!grow_buf((void **)&e->wc_text, &e->wc_text_cap, e->wc_text_n + len, 1) ||
         !grow_buf((void **)&e->wc_ids, &e->wc_ids_cap, e->wc_ids_n + n_ids, sizeof *e->wc_ids))
         return GW_OK; /* no room to remember it: fine */
@@ -552,6 +551,8 @@ int gw_tokenizer_encode(const gw_tokenizer *t, const char *text, size_t len, int
     *n_ids = 0;
     if (!t || (!text && len)) return gw_set_err(err, GW_E_INVALID, "encode: no tokenizer or text");
     enc_state e = {0};
+    e.wc_slots = 64; /* the word cache grows with the text: short texts pay little */
+    while (e.wc_slots < WC_MAX_SLOTS && e.wc_slots * 8 < len) e.wc_slots *= 2;
     int rc = GW_OK;
     if (add_bos) {
         if (t->bos < 0) return gw_set_err(err, GW_E_INVALID, "encode: the tokenizer has no BOS token");
