@@ -46,15 +46,16 @@ int main(int argc, char **argv) {
         const int type = types[k];
         const size_t rb = gw_type_row_bytes(type, n), bytes = rb * (size_t)n_out;
         uint8_t *w = malloc(bytes);
+        float *row = malloc(sizeof(float) * (size_t)n);
         uint64_t s = 88172645463325252ull;
-        for (size_t i = 0; i < bytes; i++) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; w[i] = (uint8_t)s; }
-        if (type == GW_TYPE_Q4_0 || type == GW_TYPE_Q8_0) /* sane scales */
-            for (int64_t b = 0; b < (int64_t)(bytes / gw_type_block_bytes(type)); b++) {
-                uint16_t d = 0x2000;
-                memcpy(w + b * gw_type_block_bytes(type), &d, 2);
+        for (int64_t o = 0; o < n_out; o++) { /* weights like a model's: uniform in +-0.05 */
+            for (int64_t i = 0; i < n; i++) {
+                s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+                row[i] = (float)((s >> 40) * (1.0 / 16777216.0) - 0.5) * 0.1f;
             }
-        if (type == GW_TYPE_F16 || type == GW_TYPE_BF16)
-            for (size_t i = 1; i < bytes; i += 2) w[i] &= 0x3f;
+            gw_quantize_row(type, row, w + (size_t)o * rb, n);
+        }
+        free(row);
         gw_tensor W = { "w", type, 2, { n, n_out, 1, 1 }, w, bytes };
         double bd = 1e9, bp = 1e9;
         for (int r = 0; r < 5; r++) {

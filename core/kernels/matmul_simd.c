@@ -18,19 +18,15 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly, with
- * integer arithmetic only (no float op on a denormal, which is slow on x86):
- * normal halves are rebiased, subnormals are man * 2^-24, inf/nan keep the
- * full exponent. */
+/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly: the
+ * half's exponent and mantissa shifted into f32 position are the value
+ * times 2^-112 (subnormal halves included), inf/nan get the full exponent.
+ * (A subnormal half makes the multiply slow on x86; weights rarely are.) */
 GW_INLINE v128_t half4_to_f32(v128_t h) {
     const v128_t em = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
-    const v128_t exp = wasm_v128_and(h, wasm_i32x4_splat(0x7c00));
-    const v128_t normal = wasm_i32x4_add(em, wasm_i32x4_splat(112 << 23));
-    const v128_t sub = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(h, wasm_i32x4_splat(0x3ff))),
-                                      wasm_f32x4_splat(0x1p-24f));
-    const v128_t infnan = wasm_v128_or(em, wasm_i32x4_splat(0x7f800000));
-    v128_t f = wasm_v128_bitselect(sub, normal, wasm_i32x4_eq(exp, wasm_i32x4_splat(0)));
-    f = wasm_v128_bitselect(infnan, f, wasm_i32x4_eq(exp, wasm_i32x4_splat(0x7c00)));
+    v128_t f = wasm_f32x4_mul(em, wasm_f32x4_splat(0x1p112f));
+    const v128_t infnan = wasm_i32x4_gt(em, wasm_i32x4_splat(0x0f7fffff)); /* exponent 31 */
+    f = wasm_v128_or(f, wasm_v128_and(infnan, wasm_i32x4_splat(0x7f800000)));
     return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
 }
 
