@@ -15,7 +15,8 @@ function req2promise(r) {
 }
 
 function quotaError(e, url) {
-  return new GemwasmError('quota', `the browser's storage quota is too small to cache ${url || 'the model'}: ${e && e.message}`, { url, cause: e });
+  const why = e && (e.message || e.name) ? ` (${e.name}${e.message ? `: ${e.message}` : ''})` : '';
+  return new GemwasmError('quota', `the browser's storage quota is too small to cache ${url || 'the model'}: the write was refused${why}`, { url, cause: e });
 }
 
 export class IdbCache {

@@ -10,7 +10,7 @@
 // gemma-2b-shaped Q4_0 split model) is in memory.spec.mjs.
 //
 // Run by tests/browser/run.mjs, or alone: node tests/browser/package.spec.mjs
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -129,6 +129,17 @@ export default async function run(ctx = {}) {
     check(same(got, expected), `Blob tokens ${got} != ${expected}`);
     results.push('model given as File/Blob list (drag-and-drop): same tokens');
     await page.evaluate(() => window.gw.unload());
+    // a storage quota too small for the model: a clear 'quota' error, nothing cached
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: plain.url.replace(/\/$/, ''), quotaSize: 200_000 });
+    const q = await page.evaluate((u) => window.gw.load(u), modelUrl(plain));
+    check(!q.ok && q.code === 'quota' && /quota/.test(q.message), `small quota: ${JSON.stringify(q)}`);
+    // splits stored before the refusal stay, whole (the next load resumes from them)
+    for (const m of await page.evaluate(() => window.gw.list()))
+      for (const sp of m.splits) check(sp.size === statSync(path.join(tmp, path.basename(new URL(sp.url).pathname))).size, `partial split cached: ${sp.url}`);
+    log('estimate under the override: ' + JSON.stringify(await page.evaluate(() => navigator.storage.estimate())));
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: plain.url.replace(/\/$/, '') });
+    results.push(`small storage quota: rejected with 'quota' (${q.message.slice(0, 90)}...)`);
     const http404 = await page.evaluate((u) => window.gw.load(u, { cache: false }), plain.url + 'test-model/nope.gguf');
     check(!http404.ok && http404.code === 'http', `404: ${JSON.stringify(http404)}`);
     await page.close();
