@@ -177,17 +177,26 @@ export async function createEngine(opts = {}) {
             contextLength: opts.contextLength || 0, concurrency: opts.concurrency || 3, wasmBaseUrl },
   };
   let loaded;
-  const onAbort = () => { ch.w.post({ type: 'abort', target: 1 }); };
+  // An abort asks the worker to stop (it leaves the cache with whole splits
+  // only); should it not answer within 3 s, the worker is terminated.
+  let abortTimer = null, forceAbort = null;
+  const forced = new Promise((_, reject) => { forceAbort = reject; });
+  forced.catch(() => {});
+  const onAbort = () => {
+    ch.w.post({ type: 'abort', target: 1 });
+    abortTimer = setTimeout(() => forceAbort(new GemwasmError('aborted', 'the model load was aborted')), 3000);
+  };
   if (opts.signal) {
     if (opts.signal.aborted) { w.terminate(); throw new GemwasmError('aborted', 'the model load was aborted'); }
     opts.signal.addEventListener('abort', onAbort, { once: true });
   }
   try {
-    loaded = await ch.call(loadMsg, opts.onProgress);
+    loaded = await Promise.race([ch.call(loadMsg, opts.onProgress), forced]);
   } catch (e) {
     w.terminate();
     throw e;
   } finally {
+    clearTimeout(abortTimer);
     if (opts.signal) opts.signal.removeEventListener('abort', onAbort);
   }
   let lastStats = null;

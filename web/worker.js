@@ -115,6 +115,7 @@ async function load(id, o) {
   const srcs = resolveSources(o.model);
   const ac = new AbortController();
   abortHooks.set(id, () => ac.abort());
+  if (aborted.has(id)) ac.abort(); // the abort came while the module was starting
   const api = {
     alloc: (i, size) => {
       if (size > 0xffffffff) throw new GemwasmError('oom', `split ${i + 1} (${size} bytes) does not fit in wasm memory`);
