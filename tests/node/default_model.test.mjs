@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, compareLogits, FIXTURES, NATIVE_CLI, readNpy, readReference, ROOT, tempDir } from './lib.mjs';
+import { cli, compareLogits, FIXTURES, readNpy, readReference, ROOT, tempDir } from './lib.mjs';
 
 const DIR = join(FIXTURES, 'default-model');
 const HELDOUT = join(DIR, 'heldout.txt');
