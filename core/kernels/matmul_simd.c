@@ -13,7 +13,13 @@
 #ifdef GW_SIMD
 #include "simd128.h"
 
+/* Tokens per tile: 8 natively (32 vector registers with AVX-512 through
+ * SIMDe), 4 in wasm (V8 has 16 on x64; 8 measured slower there). */
+#if defined(__wasm__)
 #define TILE_TOK 4
+#else
+#define TILE_TOK 8
+#endif
 #define ROW_CHUNK 16
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -179,6 +185,16 @@ GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, cons
 #define q8_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q8_0, row, nb, n, q, d, xs, NT, r)
 #define q4_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q4_0, row, nb, n, q, d, xs, NT, r)
 
+#if TILE_TOK == 8
+#define TILE_CASES_5_8(TILE_FN)                                 \
+    case 4: TILE_FN(row, nb, n, q, d, xs, 4, r); break;         \
+    case 5: TILE_FN(row, nb, n, q, d, xs, 5, r); break;         \
+    case 6: TILE_FN(row, nb, n, q, d, xs, 6, r); break;         \
+    case 7: TILE_FN(row, nb, n, q, d, xs, 7, r); break;
+#else
+#define TILE_CASES_5_8(TILE_FN)
+#endif
+
 /* The shared row/token walk: chunk of rows, token tiles, rows of the chunk. */
 #define ROWS_WALK(TILE_FN)                                                              \
     const int64_t nb = n / GW_QK8_0;                                                    \
@@ -196,7 +212,8 @@ GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, cons
                 case 1: TILE_FN(row, nb, n, q, d, xs, 1, r); break;                         \
                 case 2: TILE_FN(row, nb, n, q, d, xs, 2, r); break;                         \
                 case 3: TILE_FN(row, nb, n, q, d, xs, 3, r); break;                         \
-                default: TILE_FN(row, nb, n, q, d, xs, 4, r); break;                        \
+                TILE_CASES_5_8(TILE_FN)                                                     \
+                default: TILE_FN(row, nb, n, q, d, xs, TILE_TOK, r); break;                 \
                 }                                                                       \
                 for (int t = 0; t < nt; t++) Y[(size_t)(t0 + t) * ldy + (o - o0)] = r[t]; \
             }                                                                           \
@@ -214,6 +231,8 @@ void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0
 }
 
 /* ---- float weights: f32, f16, bf16 ------------------------------------- */
+
+#define FLOAT_TILE 4 /* tokens per tile */
 
 /* Eight weights starting at element i, as two f32x4. */
 GW_INLINE void load_w8(int type, const uint8_t *row, int64_t i, v128_t *a, v128_t *b) {
@@ -241,7 +260,7 @@ GW_INLINE float load_w1(int type, const uint8_t *row, int64_t i) {
 }
 
 GW_INLINE void float_tile(int type, const uint8_t *row, int64_t n, const float *X, int NT, float *res) {
-    v128_t acc0[TILE_TOK], acc1[TILE_TOK];
+    v128_t acc0[FLOAT_TILE], acc1[FLOAT_TILE];
     for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = wasm_f32x4_splat(0.0f);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -263,12 +282,12 @@ GW_INLINE void float_tile(int type, const uint8_t *row, int64_t n, const float *
 #define FLOAT_WALK(TYPE)                                                                \
     for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
         const int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1;                   \
-        for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {                                  \
-            const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;               \
+        for (int t0 = 0; t0 < n_tok; t0 += FLOAT_TILE) {                                  \
+            const int nt = n_tok - t0 < FLOAT_TILE ? n_tok - t0 : FLOAT_TILE;               \
             const float *x = X + (size_t)t0 * n;                                        \
             for (int64_t o = rc; o < re; o++) {                                         \
                 const uint8_t *row = w + (size_t)o * row_bytes;                         \
-                float r[TILE_TOK];                                                      \
+                float r[FLOAT_TILE];                                                      \
                 switch (nt) {                                                           \
                 case 1: float_tile(TYPE, row, n, x, 1, r); break;                       \
                 case 2: float_tile(TYPE, row, n, x, 2, r); break;                       \
