@@ -2,10 +2,11 @@
 // build/gemwasm and the wasm Node CLI): all 681 reference cases tokenize to
 // exactly Hugging Face's ids (with and without BOS) and detokenize to the
 // reference text, from tokenizer.json and from a converted GGUF; text
-// generation (--prompt) agrees with id generation (--ids) + detokenize.
+// generation (--prompt) agrees with id generation (--ids) + detokenize; chat
+// (with the tokenizer cut to the tiny model's 1024 ids) replies as generate --chat.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cli, FIXTURES, ROOT, tempDir } from './lib.mjs';
@@ -56,6 +57,20 @@ test('tokenizer', async (t) => {
   const gguf = join(tmp, 'g3.gguf');
   cli('native', ['convert', ckpt, '-o', gguf]);
 
+  // The tokenizer cut to ids < 1024 (the tiny model's vocabulary: <start_of_turn>,
+  // "\n", byte tokens and common words are all below it), for chat.
+  const full = JSON.parse(readFileSync(TOKENIZER, 'utf8'));
+  const vocab = Object.fromEntries(Object.entries(full.model.vocab).filter(([, id]) => id < 1024));
+  full.model.vocab = vocab;
+  full.model.merges = full.model.merges.filter(([a, b]) => a in vocab && b in vocab && (a + b) in vocab);
+  full.added_tokens = full.added_tokens.filter((a) => a.id < 1024);
+  const small = join(tmp, 'small');
+  mkdirSync(small);
+  for (const f of readdirSync(src)) copyFileSync(join(src, f), join(small, f));
+  writeFileSync(join(small, 'tokenizer.json'), JSON.stringify(full));
+  const smallGguf = join(tmp, 'small.gguf');
+  cli('native', ['convert', small, '-o', smallGguf]);
+
   for (const which of ['native', 'wasm']) {
     await t.test(`${which} tokenize -t tokenizer.json: 681 cases exact`, () => checkTokenize(which, ['-t', TOKENIZER]));
     await t.test(`${which} detokenize -t tokenizer.json: 681 cases exact`, () => checkDetokenize(which, ['-t', TOKENIZER]));
@@ -80,6 +95,12 @@ test('tokenizer', async (t) => {
         const cut = cli(which, ['generate', '-m', gguf, '--prompt', prompt, '-n', '12', '--stop', stop]);
         assert.equal(cut, want.slice(0, want.indexOf(stop)) + '\n');
       }
+    });
+    await t.test(`${which} chat: first reply == generate --chat; two turns`, () => {
+      const first = cli(which, ['generate', '-m', smallGguf, '--chat', '--system', 'Be brief.', '--prompt', 'Hello there', '-n', '6']);
+      const chat = cli(which, ['chat', '-m', smallGguf, '--system', 'Be brief.', '-n', '6'], { input: 'Hello there\nAnd then?\n' });
+      assert.ok(chat.startsWith(first), `chat output ${JSON.stringify(chat)} does not start with ${JSON.stringify(first)}`);
+      assert.ok(chat.length > first.length, 'no second reply');
     });
   }
 });
