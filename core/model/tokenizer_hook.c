@@ -19,7 +19,8 @@ int gw_model_attach_tokenizer(gw_model *m, const gw_gguf *meta, gw_err *err) {
     gw_tokenizer *t = NULL;
     int rc = gw_tokenizer_from_gguf(meta, &t, err);
     if (rc == GW_E_NOT_FOUND) return GW_OK; /* no tokenizer: ids only */
-    if (rc) return rc;
+    if (rc == GW_E_UNSUPPORTED) { gw_err_clear(err); return GW_OK; } /* another kind: ids only */
+    if (rc) return rc; /* a malformed tokenizer is a malformed file */
     m->tokenizer = t;
     if (!has_bos && gw_tokenizer_bos(t) >= 0) c->bos_id = gw_tokenizer_bos(t);
     if (!has_eos && gw_tokenizer_eos(t) >= 0) c->eos_id = gw_tokenizer_eos(t);
