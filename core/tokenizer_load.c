@@ -220,6 +220,10 @@ int gw_tokenizer_from_json(const char *buf, size_t len, const char *name, gw_tok
         if ((int)d + 1 > n) n = (int)d + 1;
     }
     if (!n) { rc = gw_set_err(err, GW_E_FORMAT, "%s: empty vocabulary", name); goto done; }
+    if ((size_t)n > 2 * (nv + na) + 1024) {
+        rc = gw_set_err(err, GW_E_FORMAT, "%s: token ids go up to %d for %zu tokens: too sparse", name, n - 1, nv + na);
+        goto done;
+    }
     strs = calloc(n, sizeof *strs);
     lens = calloc(n, sizeof *lens);
     types = calloc(n, sizeof *types);
