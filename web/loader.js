@@ -113,7 +113,14 @@ async function sizeOf(src, signal) {
       throw new GemwasmError(e.code === 'ENOENT' ? 'not_found' : 'io', `${src.ref}: ${e.message}`, { url: src.ref });
     }
   }
-  const res = await fetchOk(src.ref, { method: 'HEAD' }, signal);
+  let res;
+  try {
+    res = await fetchOk(src.ref, { method: 'HEAD' }, signal);
+  } catch (e) {
+    // Some servers refuse HEAD (405, or 403 for URLs signed for GET): learn the size from the GET.
+    if (e instanceof GemwasmError && e.code === 'http' && e.status !== 404 && e.status !== 410) return -1;
+    throw e;
+  }
   const len = res.headers.get('content-length');
   return len !== null && !res.headers.get('content-encoding') ? Number(len) : -1;
 }

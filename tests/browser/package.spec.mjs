@@ -137,7 +137,6 @@ export default async function run(ctx = {}) {
     // splits stored before the refusal stay, whole (the next load resumes from them)
     for (const m of await page.evaluate(() => window.gw.list()))
       for (const sp of m.splits) check(sp.size === statSync(path.join(tmp, path.basename(new URL(sp.url).pathname))).size, `partial split cached: ${sp.url}`);
-    log('estimate under the override: ' + JSON.stringify(await page.evaluate(() => navigator.storage.estimate())));
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: plain.url.replace(/\/$/, '') });
     results.push(`small storage quota: rejected with 'quota' (${q.message.slice(0, 90)}...)`);
     const http404 = await page.evaluate((u) => window.gw.load(u, { cache: false }), plain.url + 'test-model/nope.gguf');

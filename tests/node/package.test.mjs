@@ -122,6 +122,14 @@ test('streams the CLI greedy tokens, then loads again from the cache alone', asy
   assert.deepEqual(await listCachedModels({ cacheDir }), []);
 });
 
+test('a server that refuses HEAD: sizes come from the GETs', async () => {
+  hook = (req, res) => { if (req.method !== 'HEAD') return false; res.writeHead(405); res.end(); return true; };
+  try {
+    const e = await createEngine({ model: firstUrl(), cache: false, variant: 'st' });
+    try { assert.deepEqual(await greedy(e), expected); } finally { await e.unload(); }
+  } finally { hook = null; }
+});
+
 test('single-threaded and scalar builds, from a local split path, give the same tokens', async () => {
   for (const variant of ['st', 'scalar']) {
     const e = await createEngine({ model: path.join(dir, files[1]), variant, cache: false });
