@@ -4,7 +4,9 @@
 // gemma3-tiny fixture converted with --split-max-size 40K) and caches it in
 // IndexedDB; a second page load with the model URLs blocked loads from
 // IndexedDB alone and generates the same tokens (= the native CLI's greedy
-// tokens); a timer on the page keeps firing while tokens are generated; the
+// tokens); a split tampered with in IndexedDB is refetched, never used; a
+// model given as File/Blob objects loads; a storage quota too small rejects
+// with a 'quota' error; a timer on the page keeps firing while tokens are generated; the
 // threaded build is picked under COOP/COEP and the single-threaded one on a
 // second origin without those headers. The memory test (a synthetic
 // gemma-2b-shaped Q4_0 split model) is in memory.spec.mjs.
@@ -111,6 +113,21 @@ export default async function run(ctx = {}) {
     // a model that is neither cached nor reachable: a typed network error
     const bad = await page.evaluate((u) => window.gw.load(u), coi.url + 'test-model/other-00001-of-00002.gguf');
     check(!bad.ok && bad.name === 'GemwasmError' && bad.code === 'network', `blocked uncached model: ${JSON.stringify(bad)}`);
+    await page.close();
+
+    // 3b. a tampered split in IndexedDB is refetched, never used
+    page = await open(coi);
+    const victim = coi.url + 'test-model/' + files[2];
+    await page.evaluate((u) => window.gw.tamper(u), victim);
+    modelHits.length = 0;
+    r = await page.evaluate((u) => window.gw.load(u), modelUrl(coi));
+    check(r.ok, `load after tampering failed: ${r.code} ${r.message}`);
+    const bySource = r.splits.filter((s) => s.source === 'network').map((s) => s.name);
+    check(same(bySource, [victim]) && same(modelHits, [files[2]]), `after tampering: refetched ${bySource}, server saw ${modelHits}`);
+    got = await page.evaluate(([ids, k]) => window.gw.greedy(ids, k), [prompt, n]);
+    check(same(got, expected), `tokens after tampering ${got} != ${expected}`);
+    results.push('a tampered split in IndexedDB: refetched (only that one), same tokens');
+    await page.evaluate(() => window.gw.unload());
     await page.close();
 
     // 4. without COOP/COEP: the single-threaded build
