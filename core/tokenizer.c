@@ -671,11 +671,15 @@ int gw_tokenizer_decode(const gw_tokenizer *t, const int32_t *ids, size_t n, int
 
 /* ---- streaming decoder ---------------------------------------------------- */
 
+/* A run of byte tokens is held until it ends (at the next token that is not a
+ * byte token, or at flush), then written as HF writes it: its bytes when they
+ * are valid UTF-8, else one U+FFFD per byte token. So the concatenated stream
+ * is exactly gw_tokenizer_decode of the same ids, and never half a character. */
 struct gw_detok_stream {
     const gw_tokenizer *t;
     int skip_special;
-    unsigned char pend[4];
-    int n_pend;
+    sbuf run;          /* bytes of the byte tokens held */
+    size_t n_run;      /* how many byte tokens */
     sbuf out;
 };
 
@@ -690,40 +694,14 @@ int gw_detok_stream_new(const gw_tokenizer *t, int skip_special, gw_detok_stream
     return GW_OK;
 }
 
-/* Emit whatever of the pending bytes is decided: complete characters are
- * written, bytes that cannot start or continue one become U+FFFD. */
-static int pend_settle(gw_detok_stream *s) {
-    while (s->n_pend) {
-        unsigned char *p = s->pend;
-        unsigned c = p[0];
-        int need = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
-                 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
-        int bad = need == 0;
-        for (int k = 1; k < s->n_pend && k < need && !bad; k++) {
-            unsigned lo = 0x80, hi = 0xbf;
-            if (k == 1) {
-                if (c == 0xe0) lo = 0xa0; else if (c == 0xed) hi = 0x9f;
-                else if (c == 0xf0) lo = 0x90; else if (c == 0xf4) hi = 0x8f;
-            }
-            if (p[k] < lo || p[k] > hi) bad = 1;
-        }
-        if (bad) {
-            if (sb_put(&s->out, REPL, 3)) return GW_E_NOMEM;
-            memmove(p, p + 1, --s->n_pend);
-            continue;
-        }
-        if (s->n_pend < need) return GW_OK; /* wait for more bytes */
-        if (sb_put(&s->out, p, need)) return GW_E_NOMEM;
-        s->n_pend -= need;
-        memmove(p, p + need, s->n_pend);
-    }
-    return GW_OK;
-}
-
-static int pend_drop(gw_detok_stream *s) {
-    for (; s->n_pend; s->n_pend--)
-        if (sb_put(&s->out, REPL, 3)) return GW_E_NOMEM;
-    return GW_OK;
+static int run_flush(gw_detok_stream *s) {
+    int rc = GW_OK;
+    if (!s->n_run) return rc;
+    if (is_valid_utf8((const unsigned char *)s->run.p, s->run.n)) rc = sb_put(&s->out, s->run.p, s->run.n);
+    else for (size_t k = 0; k < s->n_run && !rc; k++) rc = sb_put(&s->out, REPL, 3);
+    s->run.n = 0;
+    s->n_run = 0;
+    return rc;
 }
 
 int gw_detok_stream_push(gw_detok_stream *s, int32_t id, const char **text, size_t *len, gw_err *err) {
@@ -731,15 +709,16 @@ int gw_detok_stream_push(gw_detok_stream *s, int32_t id, const char **text, size
     int rc = sb_put(&s->out, "", 0);
     const gw_tokenizer *t = s->t;
     if (id < 0 || id >= t->n) {
-        *text = s->out.p; *len = 0;
+        *text = s->out.p ? s->out.p : ""; *len = 0;
         return gw_set_err(err, GW_E_RANGE, "detok stream: token id %d out of range (vocabulary %d)", id, t->n);
     }
     if (!rc && !skip_token(t, id, s->skip_special)) {
         if (t->byte_val[id] >= 0) {
-            s->pend[s->n_pend++] = (unsigned char)t->byte_val[id];
-            rc = pend_settle(s);
+            unsigned char c = (unsigned char)t->byte_val[id];
+            rc = sb_put(&s->run, &c, 1);
+            s->n_run++;
         } else {
-            rc = pend_drop(s);
+            rc = run_flush(s);
             if (!rc) rc = put_piece(&s->out, t, id);
         }
     }
@@ -750,15 +729,16 @@ int gw_detok_stream_push(gw_detok_stream *s, int32_t id, const char **text, size
 
 void gw_detok_stream_flush(gw_detok_stream *s, const char **text, size_t *len) {
     s->out.n = 0;
-    if (sb_put(&s->out, "", 0) == GW_OK) pend_drop(s);
+    if (sb_put(&s->out, "", 0) == GW_OK) run_flush(s);
     *text = s->out.p ? s->out.p : "";
     *len = s->out.n;
 }
 
-void gw_detok_stream_reset(gw_detok_stream *s) { s->n_pend = 0; s->out.n = 0; }
+void gw_detok_stream_reset(gw_detok_stream *s) { s->run.n = 0; s->n_run = 0; s->out.n = 0; }
 
 void gw_detok_stream_free(gw_detok_stream *s) {
     if (!s) return;
     free(s->out.p);
+    free(s->run.p);
     free(s);
 }

@@ -13,7 +13,7 @@
  *      SentencePiece converter does.
  * Decoding: '▁' -> ' ', runs of <0xNN> tokens -> their bytes (a run that is
  * not valid UTF-8 gives U+FFFD per byte token, as HF does). The streaming
- * decoder emits only whole UTF-8 characters.
+ * decoder gives the same text, piece by piece, never half a character.
  *
  * A tokenizer is immutable after loading: one may be shared by threads.
  */
@@ -84,14 +84,16 @@ int gw_tokenizer_decode(const gw_tokenizer *t, const int32_t *ids, size_t n, int
                         char **text, size_t *len, gw_err *err);
 
 /* ---- streaming decoder ---------------------------------------------------
- * Push ids one by one; each push gives the text that became complete (only
- * whole UTF-8 characters; bytes of a character split over <0xNN> tokens are
- * held back until it is complete). The returned pointer is valid until the
- * next call. A byte that cannot be part of a valid character gives U+FFFD. */
+ * Push ids one by one; each push gives the text that became final. The
+ * concatenation of everything pushed and flushed is exactly
+ * gw_tokenizer_decode of the same ids, and no piece holds half a UTF-8
+ * character: a run of <0xNN> byte tokens is held until the next other token
+ * (or the flush), since HF turns a whole run that is not valid UTF-8 into
+ * U+FFFD per byte token. The returned pointer is valid until the next call. */
 typedef struct gw_detok_stream gw_detok_stream;
 int gw_detok_stream_new(const gw_tokenizer *t, int skip_special, gw_detok_stream **out, gw_err *err);
 int gw_detok_stream_push(gw_detok_stream *s, int32_t id, const char **text, size_t *len, gw_err *err);
-/* End of stream: held-back bytes of an incomplete character become U+FFFD. */
+/* End of stream: the held run of byte tokens (bytes, or U+FFFD each). */
 void gw_detok_stream_flush(gw_detok_stream *s, const char **text, size_t *len);
 void gw_detok_stream_reset(gw_detok_stream *s);
 void gw_detok_stream_free(gw_detok_stream *s);

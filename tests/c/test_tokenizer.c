@@ -133,7 +133,7 @@ static void test_specials(const gw_tokenizer *t) {
         free(out);
     }
     CHECK(all);
-    /* the streaming decoder holds back the bytes of a split character */
+    /* the streaming decoder holds a run of byte tokens until it ends */
     const char *emoji = "\xf0\x9f\xa7\xac"; /* 🧬 */
     gw_detok_stream *ds;
     CHECK(gw_detok_stream_new(t, 0, &ds, &err) == GW_OK);
@@ -143,20 +143,35 @@ static void test_specials(const gw_tokenizer *t) {
         char name[8];
         snprintf(name, sizeof name, "<0x%02X>", (unsigned char)emoji[k]);
         int id = gw_tokenizer_find(t, name, 6);
-        CHECK(id >= 0 && gw_detok_stream_push(ds, id, &piece, &pl, &err) == GW_OK);
-        if (k < 3) CHECK(pl == 0);
-        else CHECK(pl == 4 && !memcmp(piece, emoji, 4));
+        CHECK(id >= 0 && gw_detok_stream_push(ds, id, &piece, &pl, &err) == GW_OK && pl == 0);
     }
-    /* an incomplete character followed by a normal token: U+FFFD, then the token */
     int e2 = gw_tokenizer_find(t, "<0xE2>", 6), hello = gw_tokenizer_find(t, "Hello", 5);
+    int x41 = gw_tokenizer_find(t, "<0x41>", 6);
+    CHECK(gw_detok_stream_push(ds, hello, &piece, &pl, &err) == GW_OK && pl == 9 && !memcmp(piece, "\xf0\x9f\xa7\xacHello", 9));
+    /* an invalid run: one U+FFFD per byte token, as HF, once the run ends */
     CHECK(gw_detok_stream_push(ds, e2, &piece, &pl, &err) == GW_OK && pl == 0);
-    CHECK(gw_detok_stream_push(ds, hello, &piece, &pl, &err) == GW_OK && pl == 8 && !memcmp(piece, "\xef\xbf\xbdHello", 8));
+    CHECK(gw_detok_stream_push(ds, x41, &piece, &pl, &err) == GW_OK && pl == 0);
+    CHECK(gw_detok_stream_push(ds, hello, &piece, &pl, &err) == GW_OK && pl == 11 &&
+          !memcmp(piece, "\xef\xbf\xbd\xef\xbf\xbdHello", 11));
+    /* a special token skipped by skip_special does not end a run; the flush does */
+    gw_detok_stream_free(ds);
+    CHECK(gw_detok_stream_new(t, 1, &ds, &err) == GW_OK);
+    int f0 = gw_tokenizer_find(t, "<0xF0>", 6), x9f = gw_tokenizer_find(t, "<0x9F>", 6);
+    int xa7 = gw_tokenizer_find(t, "<0xA7>", 6), xac = gw_tokenizer_find(t, "<0xAC>", 6);
+    CHECK(gw_detok_stream_push(ds, f0, &piece, &pl, &err) == GW_OK && pl == 0);
+    CHECK(gw_detok_stream_push(ds, x9f, &piece, &pl, &err) == GW_OK && pl == 0);
+    CHECK(gw_detok_stream_push(ds, 2, &piece, &pl, &err) == GW_OK && pl == 0); /* <bos>, skipped */
+    CHECK(gw_detok_stream_push(ds, xa7, &piece, &pl, &err) == GW_OK && pl == 0);
+    CHECK(gw_detok_stream_push(ds, xac, &piece, &pl, &err) == GW_OK && pl == 0);
+    gw_detok_stream_flush(ds, &piece, &pl);
+    CHECK(pl == 4 && !memcmp(piece, emoji, 4));
     CHECK(gw_detok_stream_push(ds, e2, &piece, &pl, &err) == GW_OK && pl == 0);
     gw_detok_stream_flush(ds, &piece, &pl);
     CHECK(pl == 3 && !memcmp(piece, "\xef\xbf\xbd", 3));
+    CHECK(gw_detok_stream_push(ds, 1 << 30, &piece, &pl, &err) == GW_E_RANGE);
     gw_detok_stream_free(ds);
     /* HF: an invalid byte run decodes to one U+FFFD per byte token */
-    int32_t run[3] = {e2, gw_tokenizer_find(t, "<0x41>", 6), hello};
+    int32_t run[3] = {e2, x41, hello};
     CHECK(gw_tokenizer_decode(t, run, 3, 0, &out, &ol, &err) == GW_OK && !strcmp(out, "\xef\xbf\xbd\xef\xbf\xbdHello"));
     free(out);
     /* invalid UTF-8 input: its bytes become byte tokens */
