@@ -91,8 +91,9 @@ static int run_cases(const gw_tokenizer *t, const gw_json *cases, int full, cons
         }
         const char *piece;
         size_t pl;
-        gw_detok_stream_flush(ds, &piece, &pl);
-        CHECKF(pl == 0, "%s case %zu: nothing left at flush", label, c);
+        gw_detok_stream_flush(ds, &piece, &pl); /* a final run of byte tokens */
+        if (!utf8_ok(piece, pl)) chunks_ok = 0;
+        if (al + pl <= dl * 2 + 64) { memcpy(acc + al, piece, pl); al += pl; }
         CHECKF(chunks_ok, "%s case %zu: stream chunks are whole UTF-8 characters", label, c);
         CHECKF(al == dl && !memcmp(acc, decoded, dl), "%s case %zu: stream == decoded", label, c);
         free(acc);
