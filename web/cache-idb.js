@@ -67,9 +67,9 @@ export class IdbCache {
   }
 
   async put(url, rec, parts) {
-    // Blob() copies each part at once: the parts may be views of one reused buffer.
+    // parts: Blobs, or byte views (Blob() copies each at once: they may be views of one reused buffer)
     const blobs = [];
-    for (const part of parts) blobs.push(new Blob([part]));
+    for (const part of parts) blobs.push(part instanceof Blob ? part : new Blob([part]));
     const blob = new Blob(blobs, { type: 'application/octet-stream' });
     try {
       await this._tx('readwrite', (s) => req2promise(s.put({ ...rec, url: String(url), storedAt: Date.now(), blob })));

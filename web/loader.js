@@ -59,21 +59,40 @@ async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
-// The split's content hash (hex), computed over wasm memory in 4 MiB pieces.
-// Each piece is copied into one reused buffer (digest copies its input at the
-// call), so hashing leaves no garbage behind.
-export async function hashRegion(heap, ptr, size) {
-  const n = Math.ceil(size / PIECE);
-  const digests = new Uint8Array(n * 32);
-  const scratch = new Uint8Array(Math.min(PIECE, Math.max(1, size)));
-  for (let i = 0; i < n; i++) {
-    const a = ptr + i * PIECE, b = ptr + Math.min(size, (i + 1) * PIECE);
-    const view = scratch.subarray(0, b - a);
-    view.set(heap().subarray(a, b));
-    digests.set(await sha256(view), i * 32);
+// The split's content hash (hex): SHA-256 over each 4 MiB piece of the split
+// where it lies in wasm memory, then over the pieces' digests. A Hasher runs
+// while the bytes arrive (advance(bytesSoFar) hashes every piece that is
+// complete), so hashing overlaps the download. Each piece is copied into one
+// reused buffer (digest copies its input at the call): no garbage. With
+// keepBlobs, each piece also becomes a Blob (the browser stores it, off the
+// JS heap), ready for the IndexedDB cache.
+class Hasher {
+  constructor(heap, ptr, size, keepBlobs) {
+    this.heap = heap; this.ptr = ptr; this.size = size; this.done = 0;
+    this.digests = new Uint8Array(Math.ceil(size / PIECE) * 32);
+    this.scratch = new Uint8Array(Math.min(PIECE, Math.max(1, size)));
+    this.blobs = keepBlobs ? [] : null;
   }
-  const d = await sha256(digests);
-  return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+  async _piece(end) {
+    const view = this.scratch.subarray(0, end - this.done);
+    view.set(this.heap().subarray(this.ptr + this.done, this.ptr + end));
+    if (this.blobs) this.blobs.push(new Blob([view]));
+    this.digests.set(await sha256(view), (this.done / PIECE) * 32);
+    this.done = end;
+  }
+  async advance(have) {
+    while (this.done + PIECE <= have) await this._piece(this.done + PIECE);
+  }
+  async finish() {
+    await this.advance(this.size);
+    if (this.done < this.size) await this._piece(this.size);
+    const d = await sha256(this.digests);
+    return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+}
+
+export async function hashRegion(heap, ptr, size) {
+  return new Hasher(heap, ptr, size, false).finish();
 }
 
 // The region in pieces, each a view of one reused buffer: a consumer must use
@@ -200,7 +219,7 @@ export async function loadSplits(api, srcs, { cache, concurrency = 3, signal, on
   for (let i = 0; i < n; i++) if (sizes[i] >= 0) ptrs[i] = api.alloc(i, sizes[i]);
 
   // 3. fill them, several at once
-  const fill = async (i, stream, size, checkMagic) => {
+  const fill = async (i, stream, size, checkMagic, hasher) => {
     let off = 0;
     for await (const chunk of stream) {
       checkAbort();
@@ -211,6 +230,7 @@ export async function loadSplits(api, srcs, { cache, concurrency = 3, signal, on
       off += chunk.byteLength;
       prog[i].loaded = off;
       emit(false);
+      if (hasher) await hasher.advance(off);
     }
     if (off !== size)
       throw new GemwasmError('network', `${srcs[i].name}: the connection closed after ${off} of ${size} bytes`, { url: srcs[i].name });
@@ -228,8 +248,9 @@ export async function loadSplits(api, srcs, { cache, concurrency = 3, signal, on
     if (recs[i]) {
       let ok = false;
       try {
-        await fill(i, cache.read(s.ref), sizes[i], false);
-        ok = (await hashRegion(api.heap, ptrs[i], sizes[i])) === recs[i].sha256;
+        const hasher = new Hasher(api.heap, ptrs[i], sizes[i], false);
+        await fill(i, cache.read(s.ref), sizes[i], false, hasher);
+        ok = (await hasher.finish()) === recs[i].sha256;
       } catch (e) {
         if (e instanceof GemwasmError && e.code === 'aborted') throw e;
       }
@@ -245,11 +266,13 @@ export async function loadSplits(api, srcs, { cache, concurrency = 3, signal, on
       const len = lenH !== null && !res.headers.get('content-encoding') ? Number(lenH) : -1;
       if (len < 0) throw new GemwasmError('network', `${s.ref}: the server did not send the split's size (Content-Length)`, { url: s.ref });
       if (len !== sizes[i] || !ptrs[i]) { sizes[i] = len; ptrs[i] = api.alloc(i, len); prog[i].total = len; }
-      await fill(i, streamChunks(res.body, s.ref, signal), sizes[i], true);
+      const hasher = cache ? new Hasher(api.heap, ptrs[i], sizes[i], !isNode && typeof Blob === 'function') : null;
+      await fill(i, streamChunks(res.body, s.ref, signal), sizes[i], true, hasher);
       if (cache) {
-        const sha = await hashRegion(api.heap, ptrs[i], sizes[i]);
+        const sha = await hasher.finish();
         try {
-          await cache.put(s.ref, { model: modelKey, index: i, count: n, size: sizes[i], sha256: sha }, pieces(api.heap, ptrs[i], sizes[i]));
+          await cache.put(s.ref, { model: modelKey, index: i, count: n, size: sizes[i], sha256: sha },
+            hasher.blobs || pieces(api.heap, ptrs[i], sizes[i]));
         } catch (e) {
           if (e instanceof GemwasmError) throw e; // quota: the page should say so
           console.warn(`gemwasm: could not cache ${s.ref}: ${e && e.message ? e.message : e}`); // still loads
