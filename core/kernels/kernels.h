@@ -55,11 +55,14 @@ void gw_rope(float *x, int rot_dim, int pos, float theta);
 #define GW_ROPE_MAX_PAIRS 256
 void gw_rope_inv_freq(float *inv_freq, int rot_dim, float theta, int round_bf16);
 void gw_rope_freqs(float *x, int rot_dim, int pos, const float *inv_freq);
-/* In-place softmax over n values (max-subtracted, f32). */
+/* In-place softmax over n values (max-subtracted, f32). Probabilities below
+ * GW_SOFTMAX_FLUSH (2^-64) are set to 0: they cannot change an f32 sum,
+ * and as denormal products in the attention sums they are very slow on x86. */
+#define GW_SOFTMAX_FLUSH 0x1p-64f
 void gw_softmax(float *x, int n);
 /* sum a[i]*b[i] */
 float gw_dot_f32(const float *a, const float *b, int n);
-/* y[i] += a * x[i] */
+/* y[i] += a * x[i]; a == 0 returns at once (softmax zeros are common) */
 void gw_axpy_f32(float *y, float a, const float *x, int n);
 /* x[i] = c * tanh(x[i] / c) */
 void gw_softcap(float *x, int n, float c);

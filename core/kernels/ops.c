@@ -61,7 +61,10 @@ void gw_softmax_ref(float *x, int n) {
     double sum = 0.0;
     for (int i = 0; i < n; i++) { x[i] = expf(x[i] - max); sum += x[i]; }
     const float inv = (float)(1.0 / sum);
-    for (int i = 0; i < n; i++) x[i] *= inv;
+    for (int i = 0; i < n; i++) {
+        x[i] *= inv;
+        if (x[i] < GW_SOFTMAX_FLUSH) x[i] = 0.0f;
+    }
 }
 
 float gw_dot_f32_ref(const float *a, const float *b, int n) {
@@ -71,6 +74,7 @@ float gw_dot_f32_ref(const float *a, const float *b, int n) {
 }
 
 void gw_axpy_f32_ref(float *y, float a, const float *x, int n) {
+    if (a == 0.0f) return;
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 

@@ -12,8 +12,10 @@
 #define SQRT_2_OVER_PI 0.7978845608028654f
 
 /* expf on four lanes: 2^k * p(r), r = x - k ln2, |r| <= ln2/2, Cephes'
- * polynomial (about 1 ulp). Inputs are clamped to [-87.3, 88.7]. */
+ * polynomial (about 1 ulp). Inputs above 88.7 are clamped, below -87.3
+ * give 0. */
 GW_INLINE v128_t exp4(v128_t x) {
+    const v128_t tiny = wasm_f32x4_lt(x, wasm_f32x4_splat(-87.33654f)); /* result 0, not a denormal */
     x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.33654f)), wasm_f32x4_splat(88.72283f));
     const v128_t k = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
     v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(0.693359375f)));
@@ -31,7 +33,7 @@ GW_INLINE v128_t exp4(v128_t x) {
     const v128_t bias = wasm_i32x4_splat(127);
     const v128_t s1 = wasm_i32x4_shl(wasm_i32x4_add(k1, bias), 23);
     const v128_t s2 = wasm_i32x4_shl(wasm_i32x4_add(k2, bias), 23);
-    return wasm_f32x4_mul(wasm_f32x4_mul(p, s1), s2);
+    return wasm_v128_andnot(wasm_f32x4_mul(wasm_f32x4_mul(p, s1), s2), tiny);
 }
 
 /* tanh(y) for four lanes: sign(y) (1 - e) / (1 + e), e = exp(-2|y|). */
@@ -104,9 +106,15 @@ void gw_softmax_simd(float *x, int n) {
     double sum = gw_hsum_f32x4(vs);
     for (; i < n; i++) { x[i] = expf(x[i] - max); sum += x[i]; }
     const float inv = (float)(1.0 / sum);
-    const v128_t vi = wasm_f32x4_splat(inv);
-    for (i = 0; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_mul(wasm_v128_load(x + i), vi));
-    for (; i < n; i++) x[i] *= inv;
+    const v128_t vi = wasm_f32x4_splat(inv), flush = wasm_f32x4_splat(GW_SOFTMAX_FLUSH);
+    for (i = 0; i + 4 <= n; i += 4) {
+        const v128_t p = wasm_f32x4_mul(wasm_v128_load(x + i), vi);
+        wasm_v128_store(x + i, wasm_v128_and(p, wasm_f32x4_ge(p, flush)));
+    }
+    for (; i < n; i++) {
+        x[i] *= inv;
+        if (x[i] < GW_SOFTMAX_FLUSH) x[i] = 0.0f;
+    }
 }
 
 float gw_dot_f32_simd(const float *a, const float *b, int n) {
@@ -122,6 +130,7 @@ float gw_dot_f32_simd(const float *a, const float *b, int n) {
 }
 
 void gw_axpy_f32_simd(float *y, float a, const float *x, int n) {
+    if (a == 0.0f) return;
     const v128_t va = wasm_f32x4_splat(a);
     int i = 0;
     for (; i + 4 <= n; i += 4)

@@ -286,6 +286,19 @@ static void test_ops(void) {
     gw_gelu_tanh(g, e, 6);
     gw_gelu_tanh_ref(gr, e, 6);
     CHECK(max_rel(g, gr, 6, 1e-2f) < 1e-5f && fabsf(g[0]) < 1e-30f && g[5] == 100.0f);
+    /* softmax of a wide spread: tiny probabilities are exactly 0, never
+     * denormal (they would slow the attention sums) */
+    float sm[9] = { 0.0f, -10.0f, -50.0f, -90.0f, -100.0f, -200.0f, -1e4f, 1.0f, -30.0f }, smr[9];
+    memcpy(smr, sm, sizeof sm);
+    gw_softmax(sm, 9);
+    gw_softmax_ref(smr, 9);
+    int nodenorm = 1;
+    for (int i = 0; i < 9; i++) nodenorm &= fpclassify(sm[i]) != FP_SUBNORMAL && fpclassify(smr[i]) != FP_SUBNORMAL;
+    CHECK(nodenorm && sm[2] == 0.0f && sm[6] == 0.0f && smr[5] == 0.0f && sm[1] > 0.0f);
+    CHECK(max_rel(sm, smr, 9, 1e-7f) < 1e-5f);
+    float ay[3] = { 1.0f, 2.0f, 3.0f }, ax[3] = { 1.0f, 1.0f, 1.0f };
+    gw_axpy_f32(ay, 0.0f, ax, 3);
+    CHECK(ay[0] == 1.0f && ay[2] == 3.0f);
     /* rope: the known rotation at pos 1 of dim pair 0 (inv_freq 1) */
     for (int rd = 2; rd <= 256; rd *= 4) {
         float *r1 = randv(rd + 2, 1.0f), *r2 = malloc(sizeof(float) * (rd + 2));
