@@ -107,6 +107,23 @@ static int cmp_cand(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Quickselect: the k most likely (ties: lower id) into c[0..k), any order. */
+static void select_top(cand *c, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        cand piv = c[(lo + hi) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (cmp_cand(&c[i], &piv) < 0) i++;
+            while (cmp_cand(&c[j], &piv) > 0) j--;
+            if (i <= j) { cand t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else break;
+    }
+}
+
 /* Penalties into s->work; returns the argmax. */
 static int32_t apply_penalties(gw_sampler *s, const float *logits) {
     const gw_sampler_params *p = &s->prm;
@@ -146,29 +163,23 @@ static int candidates(gw_sampler *s, const float *logits) {
     for (int i = 0; i < n; i++) s->cands[i].p = (float)(s->cands[i].p / sum);
     int m = n;
     if (p->top_k > 0 && p->top_k < m) {
-        cand *c = s->cands; /* quickselect the k most likely into c[0..k), then sort them */
-        int lo = 0, hi = n - 1, k = p->top_k;
-        while (lo < hi) {
-            cand piv = c[(lo + hi) / 2];
-            int i = lo, j = hi;
-            while (i <= j) {
-                while (cmp_cand(&c[i], &piv) < 0) i++;
-                while (cmp_cand(&c[j], &piv) > 0) j--;
-                if (i <= j) { cand t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
-            }
-            if (k - 1 <= j) hi = j;
-            else if (k - 1 >= i) lo = i;
-            else break;
-        }
-        m = k;
-        qsort(c, m, sizeof *c, cmp_cand);
-    } else if (p->top_p < 1.0f) {
+        select_top(s->cands, n, p->top_k);
+        m = p->top_k;
         qsort(s->cands, m, sizeof *s->cands, cmp_cand);
-    }
-    if (p->top_k > 0 || p->top_p < 1.0f) { /* renormalize after top-k, then top-p */
-        double t = 0;
+        double t = 0; /* renormalize over the top k before top-p */
         for (int i = 0; i < m; i++) t += s->cands[i].p;
         for (int i = 0; i < m; i++) s->cands[i].p = (float)(s->cands[i].p / t);
+    } else if (p->top_p < 1.0f) {
+        /* sort only as many of the most likely as top-p can need: grow the
+         * sorted prefix until it holds top_p of the mass (or everything) */
+        for (int want = n < 256 ? n : 256;; want = want > n / 8 ? n : want * 8) {
+            if (want < n) select_top(s->cands, n, want);
+            qsort(s->cands, want, sizeof *s->cands, cmp_cand);
+            double mass = 0;
+            for (int i = 0; i < want; i++) mass += s->cands[i].p;
+            m = want;
+            if (mass >= p->top_p || want == n) break;
+        }
     }
     if (p->top_p < 1.0f) {
         double cum = 0;

@@ -112,6 +112,47 @@ static void test_options(void) {
     CHECK(gw_sampler_new(&p, NV, &s, &err) == GW_E_INVALID);
 }
 
+/* top-p on a big vocabulary (the sampler sorts only a growing prefix):
+ * against a full sort done here, for a peaked and a flat distribution. */
+static int cmp_desc(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+static void test_top_p_big(void) {
+    enum { N = 5000 };
+    static float logits[N], probs[N];
+    static double ref[N], sorted[N];
+    unsigned st = 99;
+    for (int flat = 0; flat < 2; flat++) {
+        for (int i = 0; i < N; i++) logits[i] = flat ? 0.01f * test_randf(&st) : 8.0f * test_randf(&st);
+        gw_sampler_params p;
+        base(&p);
+        p.temperature = 1.3f;
+        p.top_p = 0.9f;
+        double mx = -1e30, sum = 0;
+        for (int i = 0; i < N; i++) if (logits[i] > mx) mx = logits[i];
+        for (int i = 0; i < N; i++) { ref[i] = exp((logits[i] - mx) / 1.3); sum += ref[i]; }
+        for (int i = 0; i < N; i++) { ref[i] /= sum; sorted[i] = ref[i]; }
+        qsort(sorted, N, sizeof *sorted, cmp_desc);
+        double cum = 0, cut = 0;
+        for (int i = 0; i < N; i++) { cum += sorted[i]; if (cum >= 0.9) { cut = sorted[i]; break; } }
+        double kept = 0;
+        for (int i = 0; i < N; i++) if (ref[i] >= cut) kept += ref[i];
+        gw_sampler *s = NULL;
+        gw_err err = {0};
+        gw_sampler_new(&p, N, &s, &err);
+        gw_sampler_probs(s, logits, probs, &err);
+        gw_sampler_free(s);
+        int ok = 1, n_kept = 0;
+        for (int i = 0; i < N; i++) {
+            double want = ref[i] >= cut ? ref[i] / kept : 0;
+            if (fabs(probs[i] - want) > 1e-4 * (want + 1e-3)) ok = 0;
+            n_kept += probs[i] > 0;
+        }
+        CHECKF(ok, "top-p over %d tokens (%s): %d kept", N, flat ? "flat" : "peaked", n_kept);
+    }
+}
+
 static void draw(uint64_t seed, const gw_sampler_params *base_p, int n, int32_t *out) {
     gw_sampler_params p = *base_p;
     p.seed = seed;
@@ -241,6 +282,7 @@ static void test_chat_template(void) {
 int main(void) {
     test_options();
     test_seeds();
+    test_top_p_big();
     test_stop_strings();
     test_chat_template();
     return test_summary("test_sampler");
