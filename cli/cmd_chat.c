@@ -79,7 +79,10 @@ int cmd_chat(int argc, char **argv) {
     size_t cap = 0, len;
     while (!rc) {
         if (tty) { fputs("> ", stderr); fflush(stderr); }
-        if (!cli_read_line(stdin, &line, &cap, &len)) break;
+        if (!cli_read_line(stdin, &line, &cap, &len)) {
+            if (tty) fputc('\n', stderr); /* Ctrl-D: leave the prompt line */
+            break;
+        }
         if (!len) continue;
         if (!strcmp(line, "/reset")) {
             gw_generator_free(g);
