@@ -43,7 +43,7 @@ static void help(FILE *f) {
             "  --prefill N         tokens of the timed prefill (default 256; 0 = skip)\n"
             "  --decode N          tokens decoded per measurement (default 16)\n"
             "  --batch N           prefill micro-batch (default 64)\n"
-            "  --bw-mb N           bandwidth buffer size in MiB (default 256)\n"
+            "  --bw-mb N           bandwidth buffer size in MiB (default 512)\n"
             "  --reps N            prefill repetitions, best taken (default 2)\n"
             "  --seed N            synthetic weights / token ids seed (default 1)\n"
             "  --json              one JSON object on stdout\n"
@@ -139,7 +139,7 @@ static int parse_ctx_list(const char *s, int *ctx, int *n) {
 
 int cmd_bench(int argc, char **argv) {
     const char *shape = NULL, *model_path = NULL, *type_s = "q8_0";
-    int threads = 1, prefill = 256, decode = 16, batch = 0, bw_mb = 256, seed = 1, json = 0, reps = 2;
+    int threads = 1, prefill = 256, decode = 16, batch = 0, bw_mb = 512, seed = 1, json = 0, reps = 2;
     int ctx[MAX_CTX] = {256, 4096}, n_ctx_list = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
