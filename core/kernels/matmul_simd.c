@@ -182,50 +182,6 @@ GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, cons
     if (unsigned_q4) res[0] -= 8.0f * gw_hsum_f32x4(corr);
 }
 
-/* Decode (one token) of two weight rows at once: the activation loads, the
- * loop and the scale set-up are shared. nb must be a multiple of 4 (every
- * Gemma width is); same arithmetic as q_tile with NT == 1. */
-GW_INLINE void q_dec2(int qtype, const uint8_t *row0, size_t row_bytes, int64_t nb, const int16_t *xq,
-                      const float *xd, const int32_t *xs, float *res) {
-    const size_t bb = qtype == GW_TYPE_Q8_0 ? sizeof(gw_block_q8_0) : sizeof(gw_block_q4_0);
-    const int uq = qtype == GW_TYPE_Q4_0;
-    const uint8_t *row1 = row0 + row_bytes;
-    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0, corr0 = acc0, corr1 = acc0;
-    for (int64_t b = 0; b < nb; b += 4) {
-        float sc0[4], sc1[4];
-        block_scales4(row0 + b * bb, bb, sc0);
-        block_scales4(row1 + b * bb, bb, sc1);
-        const v128_t dx = wasm_v128_load(xd + b);
-        const v128_t s0 = wasm_f32x4_mul(wasm_v128_load(sc0), dx), s1 = wasm_f32x4_mul(wasm_v128_load(sc1), dx);
-        wasm_v128_store(sc0, s0);
-        wasm_v128_store(sc1, s1);
-        if (uq) {
-            const v128_t xsf = wasm_f32x4_convert_i32x4(wasm_v128_load(xs + b));
-            corr0 = wasm_f32x4_add(corr0, wasm_f32x4_mul(s0, xsf));
-            corr1 = wasm_f32x4_add(corr1, wasm_f32x4_mul(s1, xsf));
-        }
-#if defined(__clang__)
-#pragma clang loop unroll(disable)
-#endif
-        for (int j = 0; j < 4; j++) {
-            const int16_t *x = xq + (b + j) * GW_QK8_0;
-            v128_t w[4];
-            unpack_block(qtype, row0 + (b + j) * bb, w, 0);
-            const v128_t p0 = block_dot(w, x);
-            unpack_block(qtype, row1 + (b + j) * bb, w, 0);
-            const v128_t p1 = block_dot(w, x);
-            acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(p0), wasm_v128_load32_splat(&sc0[j])));
-            acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(p1), wasm_v128_load32_splat(&sc1[j])));
-        }
-    }
-    res[0] = gw_hsum_f32x4(acc0);
-    res[1] = gw_hsum_f32x4(acc1);
-    if (uq) {
-        res[0] -= 8.0f * gw_hsum_f32x4(corr0);
-        res[1] -= 8.0f * gw_hsum_f32x4(corr1);
-    }
-}
-
 #define q8_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q8_0, row, nb, n, q, d, xs, NT, r)
 #define q4_tile(row, nb, n, q, d, xs, NT, r) q_tile(GW_TYPE_Q4_0, row, nb, n, q, d, xs, NT, r)
 
@@ -240,7 +196,7 @@ GW_INLINE void q_dec2(int qtype, const uint8_t *row0, size_t row_bytes, int64_t 
 #endif
 
 /* The shared row/token walk: chunk of rows, token tiles, rows of the chunk. */
-#define ROWS_WALK(TILE_FN, QTYPE)                                                              \
+#define ROWS_WALK(TILE_FN)                                                              \
     const int64_t nb = n / GW_QK8_0;                                                    \
     for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
         const int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1;                   \
@@ -252,13 +208,6 @@ GW_INLINE void q_dec2(int qtype, const uint8_t *row0, size_t row_bytes, int64_t 
             for (int64_t o = rc; o < re; o++) {                                         \
                 const uint8_t *row = w + (size_t)o * row_bytes;                         \
                 float r[TILE_TOK];                                                      \
-                if (nt == 1 && o + 1 < re && (nb & 3) == 0) { /* decode: row pairs */  \
-                    q_dec2(QTYPE, row, row_bytes, nb, q, d, xs, r);                     \
-                    Y[(size_t)t0 * ldy + (o - o0)] = r[0];                              \
-                    Y[(size_t)t0 * ldy + (o + 1 - o0)] = r[1];                          \
-                    o++;                                                                \
-                    continue;                                                           \
-                }                                                                       \
                 switch (nt) {                                                           \
                 case 1: TILE_FN(row, nb, n, q, d, xs, 1, r); break;                         \
                 case 2: TILE_FN(row, nb, n, q, d, xs, 2, r); break;                         \
@@ -273,12 +222,12 @@ GW_INLINE void q_dec2(int qtype, const uint8_t *row0, size_t row_bytes, int64_t 
 
 void gw_simd_rows_q8_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
-    ROWS_WALK(q8_tile, GW_TYPE_Q8_0)
+    ROWS_WALK(q8_tile)
 }
 
 void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
-    ROWS_WALK(q4_tile, GW_TYPE_Q4_0)
+    ROWS_WALK(q4_tile)
 }
 
 /* ---- float weights: f32, f16, bf16 ------------------------------------- */
