@@ -99,6 +99,18 @@ static double measure_bandwidth(gw_pool *pool, size_t bytes, uint32_t *sink) {
     return best;
 }
 
+/* s as a JSON string literal (quotes, backslashes, control characters escaped). */
+static void print_json_str(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -250,10 +262,12 @@ int cmd_bench(int argc, char **argv) {
     const char *wtype = shape ? gw_type_name(type) : "file";
 
     if (json) {
-        printf("{\"model\": \"%s\", \"type\": \"%s\", \"arch\": \"%s\", \"build\": \"%s\", \"simd\": \"%s\", "
+        printf("{\"model\": ");
+        print_json_str(name);
+        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"build\": \"%s\", \"simd\": \"%s\", "
                "\"threads\": %d, \"load_s\": %.3f, \"prefill_tokens\": %d, \"prefill_tok_s\": %.3f, "
                "\"decode_from_0_tok_s\": %.3f, \"prefill_speedup\": %.2f, \"decode_tokens\": %d, \"decode_tok_s\": {",
-               name, wtype, info->arch_name, build, simd, gw_pool_size(s->pool), t_load, prefill,
+               wtype, info->arch_name, build, simd, gw_pool_size(s->pool), t_load, prefill,
                prefill_tok_s, decode0_tok_s, decode0_tok_s > 0 ? prefill_tok_s / decode0_tok_s : 0.0, decode);
         for (int c = 0; c < n_ctx_list; c++) printf("%s\"%d\": %.3f", c ? ", " : "", ctx[c], dec[c]);
         printf("}, \"decode_median_tok_s\": {");
