@@ -17,7 +17,7 @@ void gw_rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps
 }
 
 static inline float gelu_tanh1(float u) {
-    return 0.5f * u * (1.0f + tanhf(GW_SQRT_2_OVER_PI * (u + 0.044715f * u * u * u)));
+    return 0.5f * u * (1.0f + (float)tanh((double)(GW_SQRT_2_OVER_PI * (u + 0.044715f * u * u * u))));
 }
 
 void gw_gelu_tanh_mul_ref(float *out, const float *gate, const float *up, int n) {
@@ -40,7 +40,9 @@ void gw_rope_freqs(float *x, int rot_dim, int pos, const float *inv_freq) {
     const int h = rot_dim / 2;
     for (int i = 0; i < h; i++) {
         const float angle = (float)pos * inv_freq[i];
-        const float c = cosf(angle), s = sinf(angle);
+        /* libm in double: glibc and Emscripten's musl agree after rounding to
+         * float, so native and wasm give the same bits */
+        const float c = (float)cos((double)angle), s = (float)sin((double)angle);
         const float a = x[i], b = x[i + h];
         x[i] = a * c - b * s;
         x[i + h] = b * c + a * s;
@@ -59,7 +61,7 @@ void gw_softmax_ref(float *x, int n) {
     float max = x[0];
     for (int i = 1; i < n; i++) max = fmaxf(max, x[i]);
     double sum = 0.0;
-    for (int i = 0; i < n; i++) { x[i] = expf(x[i] - max); sum += x[i]; }
+    for (int i = 0; i < n; i++) { x[i] = (float)exp((double)(x[i] - max)); sum += x[i]; }
     const float inv = (float)(1.0 / sum);
     for (int i = 0; i < n; i++) {
         x[i] *= inv;
@@ -80,7 +82,7 @@ void gw_axpy_f32_ref(float *y, float a, const float *x, int n) {
 
 void gw_softcap_ref(float *x, int n, float c) {
     const float ic = 1.0f / c;
-    for (int i = 0; i < n; i++) x[i] = c * tanhf(x[i] * ic);
+    for (int i = 0; i < n; i++) x[i] = c * (float)tanh((double)(x[i] * ic));
 }
 
 /* ---- public entry points ----------------------------------------------- */

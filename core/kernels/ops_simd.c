@@ -56,7 +56,7 @@ GW_INLINE v128_t gelu4(v128_t u) {
 }
 
 static inline float gelu1(float u) {
-    return 0.5f * u * (1.0f + tanhf(SQRT_2_OVER_PI * (u + 0.044715f * u * u * u)));
+    return 0.5f * u * (1.0f + (float)tanh((double)(SQRT_2_OVER_PI * (u + 0.044715f * u * u * u))));
 }
 
 void gw_rmsnorm_simd(float *out, const float *x, const float *w, int n, float eps) {
@@ -104,7 +104,7 @@ void gw_softmax_simd(float *x, int n) {
         vs = wasm_f32x4_add(vs, e);
     }
     double sum = gw_hsum_f32x4(vs);
-    for (; i < n; i++) { x[i] = expf(x[i] - max); sum += x[i]; }
+    for (; i < n; i++) { x[i] = (float)exp((double)(x[i] - max)); sum += x[i]; }
     const float inv = (float)(1.0 / sum);
     const v128_t vi = wasm_f32x4_splat(inv), flush = wasm_f32x4_splat(GW_SOFTMAX_FLUSH);
     for (i = 0; i + 4 <= n; i += 4) {
@@ -144,7 +144,7 @@ void gw_softcap_simd(float *x, int n, float c) {
     int i = 0;
     for (; i + 4 <= n; i += 4)
         wasm_v128_store(x + i, wasm_f32x4_mul(vc, tanh4(wasm_f32x4_mul(wasm_v128_load(x + i), vic))));
-    for (; i < n; i++) x[i] = c * tanhf(x[i] * ic);
+    for (; i < n; i++) x[i] = c * (float)tanh((double)(x[i] * ic));
 }
 
 #endif /* GW_SIMD */
