@@ -11,35 +11,10 @@
 
 #define SQRT_2_OVER_PI 0.7978845608028654f
 
-/* expf on four lanes: 2^k * p(r), r = x - k ln2, |r| <= ln2/2, Cephes'
- * polynomial (about 1 ulp). Inputs above 88.7 are clamped, below -87.3
- * give 0. */
-GW_INLINE v128_t exp4(v128_t x) {
-    const v128_t tiny = wasm_f32x4_lt(x, wasm_f32x4_splat(-87.33654f)); /* result 0, not a denormal */
-    x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.33654f)), wasm_f32x4_splat(88.72283f));
-    const v128_t k = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(0.693359375f)));
-    r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, wasm_f32x4_splat(-2.12194440e-4f)));
-    v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
-    /* 2^k: k in [-126, 128]; split in two factors so k = 128 does not overflow the exponent */
-    const v128_t ki = wasm_i32x4_trunc_sat_f32x4(k);
-    const v128_t k1 = wasm_i32x4_shr(ki, 1), k2 = wasm_i32x4_sub(ki, k1);
-    const v128_t bias = wasm_i32x4_splat(127);
-    const v128_t s1 = wasm_i32x4_shl(wasm_i32x4_add(k1, bias), 23);
-    const v128_t s2 = wasm_i32x4_shl(wasm_i32x4_add(k2, bias), 23);
-    return wasm_v128_andnot(wasm_f32x4_mul(wasm_f32x4_mul(p, s1), s2), tiny);
-}
-
 /* tanh(y) for four lanes: sign(y) (1 - e) / (1 + e), e = exp(-2|y|). */
 GW_INLINE v128_t tanh4(v128_t y) {
     const v128_t sign = wasm_v128_and(y, wasm_i32x4_splat((int32_t)0x80000000u));
-    const v128_t e = exp4(wasm_f32x4_mul(wasm_f32x4_abs(y), wasm_f32x4_splat(-2.0f)));
+    const v128_t e = gw_exp_f32x4(wasm_f32x4_mul(wasm_f32x4_abs(y), wasm_f32x4_splat(-2.0f)));
     const v128_t one = wasm_f32x4_splat(1.0f);
     const v128_t t = wasm_f32x4_div(wasm_f32x4_sub(one, e), wasm_f32x4_add(one, e));
     return wasm_v128_or(t, sign);
@@ -51,7 +26,7 @@ GW_INLINE v128_t gelu4(v128_t u) {
     const v128_t u3 = wasm_f32x4_mul(wasm_f32x4_mul(u, u), u);
     const v128_t z = wasm_f32x4_mul(wasm_f32x4_splat(SQRT_2_OVER_PI),
                                     wasm_f32x4_add(u, wasm_f32x4_mul(wasm_f32x4_splat(0.044715f), u3)));
-    const v128_t e = exp4(wasm_f32x4_mul(z, wasm_f32x4_splat(-2.0f)));
+    const v128_t e = gw_exp_f32x4(wasm_f32x4_mul(z, wasm_f32x4_splat(-2.0f)));
     return wasm_f32x4_div(u, wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
 }
 
@@ -99,7 +74,7 @@ void gw_softmax_simd(float *x, int n) {
     const v128_t mx = wasm_f32x4_splat(max);
     v128_t vs = wasm_f32x4_splat(0.0f);
     for (i = 0; i + 4 <= n; i += 4) {
-        const v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(x + i), mx));
+        const v128_t e = gw_exp_f32x4(wasm_f32x4_sub(wasm_v128_load(x + i), mx));
         wasm_v128_store(x + i, e);
         vs = wasm_f32x4_add(vs, e);
     }

@@ -8,14 +8,7 @@
 
 #include "rglru.h"
 
-#ifdef GW_SIMD
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#else
-#define SIMDE_ENABLE_NATIVE_ALIASES
-#include <simde/wasm/simd128.h>
-#endif
-#endif
+#include "simd128.h"
 
 /* ---- shared helpers ----------------------------------------------------- */
 
@@ -103,29 +96,9 @@ void gw_rglru_ref(float *out, const float *x, const float *gx_pre, const float *
 /* ---- SIMD128 ------------------------------------------------------------ */
 #ifdef GW_SIMD
 
-/* exp(x) for f32 lanes: Cephes' expf (range reduction by ln 2 in two parts,
- * degree-6 polynomial), about 1 ulp over the clamped range [-87, 88]. */
-static inline v128_t v_exp(v128_t x) {
-    x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
-    v128_t fx = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
-                                                wasm_f32x4_splat(0.5f)));
-    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
-    r = wasm_f32x4_sub(r, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
-    v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r);
-    p = wasm_f32x4_add(p, wasm_f32x4_splat(1.0f));
-    v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
-    return wasm_f32x4_mul(p, e);
-}
-
 static inline v128_t v_sigmoid(v128_t x) {
     v128_t one = wasm_f32x4_splat(1.0f);
-    return wasm_f32x4_div(one, wasm_f32x4_add(one, v_exp(wasm_f32x4_neg(x))));
+    return wasm_f32x4_div(one, wasm_f32x4_add(one, gw_exp_f32x4(wasm_f32x4_neg(x))));
 }
 
 static void conv1d_simd(float *out, const float *in, int n, int c, const float *w,
@@ -224,8 +197,8 @@ static void rglru_simd(float *out, const float *x, const float *gx_pre, const fl
             v128_t gx = v_sigmoid(wasm_v128_load(gx_pre + r + ch));
             v128_t ga = v_sigmoid(wasm_v128_load(ga_pre + r + ch));
             v128_t log_a = wasm_f32x4_mul(ga, wasm_v128_load(log_a_scale + ch));
-            v128_t a = v_exp(log_a);
-            v128_t m = wasm_f32x4_sqrt(wasm_f32x4_sub(one, v_exp(wasm_f32x4_add(log_a, log_a))));
+            v128_t a = gw_exp_f32x4(log_a);
+            v128_t m = wasm_f32x4_sqrt(wasm_f32x4_sub(one, gw_exp_f32x4(wasm_f32x4_add(log_a, log_a))));
             v128_t xn = wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(x + r + ch), gx), m);
             v128_t hv = wasm_f32x4_add(wasm_f32x4_mul(a, wasm_v128_load(h + ch)), xn);
             wasm_v128_store(h + ch, hv);
