@@ -147,3 +147,15 @@ done:
     gw_hf_close(hf);
     return rc;
 }
+
+int gw_convert_opt_int(gw_convert_ctx *c, const char *k, int64_t dflt, int64_t *out) {
+    int rc = gw_hf_cfg_int(c->hf, k, out, c->err);
+    if (rc == GW_E_NOT_FOUND) { *out = dflt; return GW_OK; }
+    return rc;
+}
+
+int gw_convert_opt_num(gw_convert_ctx *c, const char *k, double dflt, double *out) {
+    int rc = gw_hf_cfg_num(c->hf, k, out, c->err);
+    if (rc == GW_E_NOT_FOUND) { *out = dflt; return GW_OK; }
+    return rc;
+}

@@ -48,6 +48,11 @@ int gw_convert_tokenizer(gw_convert_ctx *c);
 #define GW_CONV_NORM 1 /* Gemma RMSNorm weight: store 1 + w (as llama.cpp does) */
 #define GW_CONV_F32 2  /* keep F32 whatever the requested type */
 
+/* config.json value k (from the text config, as gw_hf_cfg_*), or dflt when absent;
+ * other errors (wrong type) pass through. */
+int gw_convert_opt_int(gw_convert_ctx *c, const char *k, int64_t dflt, int64_t *out);
+int gw_convert_opt_num(gw_convert_ctx *c, const char *k, double dflt, double *out);
+
 /* Add tensor gguf_name from f32 data; ne in GGUF order (ne[0] contiguous).
  * Picks the stored type as above and converts/quantizes. */
 int gw_convert_add_f32(gw_convert_ctx *c, const char *gguf_name, int ndim, const int64_t *ne,

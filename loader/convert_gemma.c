@@ -27,16 +27,6 @@ static void key(char *out, size_t cap, const gcfg *g, const char *suffix) {
     snprintf(out, cap, "%s.%s", g->arch, suffix);
 }
 
-static int opt_int(gw_convert_ctx *c, const char *k, int64_t dflt, int64_t *out) {
-    int rc = gw_hf_cfg_int(c->hf, k, out, c->err);
-    if (rc == GW_E_NOT_FOUND) { *out = dflt; return GW_OK; }
-    return rc;
-}
-static int opt_num(gw_convert_ctx *c, const char *k, double dflt, double *out) {
-    int rc = gw_hf_cfg_num(c->hf, k, out, c->err);
-    if (rc == GW_E_NOT_FOUND) { *out = dflt; return GW_OK; }
-    return rc;
-}
 
 /* rope_theta of a rope_parameters-style object (NULL or absent: dflt). */
 static int theta_of(gw_convert_ctx *c, const gw_json *o, const char *where, double dflt, double *out) {
@@ -71,8 +61,8 @@ static int rope_bases(gw_convert_ctx *c, gcfg *g) {
         }
         return GW_OK;
     }
-    if ((rc = opt_num(c, "rope_theta", 10000.0, &g->rope_global))) return rc;
-    if ((rc = opt_num(c, "rope_local_base_freq", g->gen == 3 ? 10000.0 : g->rope_global, &g->rope_local))) return rc;
+    if ((rc = gw_convert_opt_num(c, "rope_theta", 10000.0, &g->rope_global))) return rc;
+    if ((rc = gw_convert_opt_num(c, "rope_local_base_freq", g->gen == 3 ? 10000.0 : g->rope_global, &g->rope_local))) return rc;
     const gw_json *rs = gw_json_get(tc, "rope_scaling");
     if (rs && !gw_json_is_null(rs)) {
         const char *t = gw_json_str(gw_json_get(rs, "rope_type"), NULL);
@@ -102,8 +92,8 @@ static int sliding_layers(gw_convert_ctx *c, const gcfg *g, uint8_t *sliding) {
         return GW_OK;
     }
     int64_t pattern;
-    int rc = opt_int(c, "sliding_window_pattern", 0, &pattern);
-    if (!rc && !pattern) rc = opt_int(c, "_sliding_window_pattern", 0, &pattern);
+    int rc = gw_convert_opt_int(c, "sliding_window_pattern", 0, &pattern);
+    if (!rc && !pattern) rc = gw_convert_opt_int(c, "_sliding_window_pattern", 0, &pattern);
     if (rc) return rc;
     for (int64_t i = 0; i < g->n_layer; i++) {
         if (g->gen == 2) sliding[i] = i % 2 == 0;
@@ -187,11 +177,11 @@ static int read_config(gw_convert_ctx *c, gcfg *g) {
         (rc = gw_hf_cfg_req_int(c->hf, "intermediate_size", &g->n_ff, c->err)) ||
         (rc = gw_hf_cfg_req_int(c->hf, "num_attention_heads", &g->n_head, c->err)))
         return rc;
-    if ((rc = opt_int(c, "num_key_value_heads", g->n_head, &g->n_head_kv)) ||
-        (rc = opt_int(c, "head_dim", g->n_embd / g->n_head, &g->head_dim)) ||
-        (rc = opt_int(c, "vocab_size", 0, &g->n_vocab)) ||
-        (rc = opt_int(c, "max_position_embeddings", 8192, &g->n_ctx)) ||
-        (rc = opt_num(c, "rms_norm_eps", 1e-6, &g->eps)))
+    if ((rc = gw_convert_opt_int(c, "num_key_value_heads", g->n_head, &g->n_head_kv)) ||
+        (rc = gw_convert_opt_int(c, "head_dim", g->n_embd / g->n_head, &g->head_dim)) ||
+        (rc = gw_convert_opt_int(c, "vocab_size", 0, &g->n_vocab)) ||
+        (rc = gw_convert_opt_int(c, "max_position_embeddings", 8192, &g->n_ctx)) ||
+        (rc = gw_convert_opt_num(c, "rms_norm_eps", 1e-6, &g->eps)))
         return rc;
     if (g->n_layer > MAX_LAYERS || g->n_head_kv <= 0 || g->head_dim <= 0 || g->n_head % g->n_head_kv || g->n_vocab < 0)
         return gw_set_err(c->err, GW_E_FORMAT, "%s/config.json: inconsistent sizes (layers %lld, heads %lld/%lld, head_dim %lld)",

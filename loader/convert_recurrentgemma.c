@@ -26,24 +26,13 @@ typedef struct rgcfg {
     double eps, theta, rot_factor, softcap;
 } rgcfg;
 
-static int opt_int(gw_convert_ctx *c, const char *k, int64_t dflt, int64_t *out) {
-    int rc = gw_hf_cfg_int(c->hf, k, out, c->err);
-    if (rc == GW_E_NOT_FOUND) { *out = dflt; return GW_OK; }
-    return rc;
-}
-
-static int opt_num(gw_convert_ctx *c, const char *k, double dflt, double *out) {
-    int rc = gw_hf_cfg_num(c->hf, k, out, c->err);
-    if (rc == GW_E_NOT_FOUND) { *out = dflt; return GW_OK; }
-    return rc;
-}
 
 /* rope_theta / partial_rotary_factor: transformers 5 keeps them in
  * rope_parameters, older configs at the top level. */
 static int rope_params(gw_convert_ctx *c, rgcfg *g) {
     int rc;
-    if ((rc = opt_num(c, "rope_theta", 10000.0, &g->theta)) ||
-        (rc = opt_num(c, "partial_rotary_factor", 0.5, &g->rot_factor)))
+    if ((rc = gw_convert_opt_num(c, "rope_theta", 10000.0, &g->theta)) ||
+        (rc = gw_convert_opt_num(c, "partial_rotary_factor", 0.5, &g->rot_factor)))
         return rc;
     const gw_json *rp = gw_json_get(gw_hf_text_config(c->hf), "rope_parameters");
     if (rp && !gw_json_is_null(rp)) {
@@ -88,13 +77,13 @@ static int read_config(gw_convert_ctx *c, rgcfg *g) {
         (rc = gw_hf_cfg_req_int(c->hf, "num_attention_heads", &g->n_head, c->err)) ||
         (rc = gw_hf_cfg_req_int(c->hf, "vocab_size", &g->n_vocab, c->err)))
         return rc;
-    if ((rc = opt_int(c, "num_key_value_heads", g->n_head, &g->n_head_kv)) ||
-        (rc = opt_int(c, "head_dim", g->n_embd / g->n_head, &g->head_dim)) ||
-        (rc = opt_int(c, "lru_width", g->n_embd, &g->lru)) ||
-        (rc = opt_int(c, "conv1d_width", 4, &g->conv)) ||
-        (rc = opt_int(c, "attention_window_size", 2048, &g->window)) ||
-        (rc = opt_num(c, "rms_norm_eps", 1e-6, &g->eps)) ||
-        (rc = opt_num(c, "logits_soft_cap", 30.0, &g->softcap)) ||
+    if ((rc = gw_convert_opt_int(c, "num_key_value_heads", g->n_head, &g->n_head_kv)) ||
+        (rc = gw_convert_opt_int(c, "head_dim", g->n_embd / g->n_head, &g->head_dim)) ||
+        (rc = gw_convert_opt_int(c, "lru_width", g->n_embd, &g->lru)) ||
+        (rc = gw_convert_opt_int(c, "conv1d_width", 4, &g->conv)) ||
+        (rc = gw_convert_opt_int(c, "attention_window_size", 2048, &g->window)) ||
+        (rc = gw_convert_opt_num(c, "rms_norm_eps", 1e-6, &g->eps)) ||
+        (rc = gw_convert_opt_num(c, "logits_soft_cap", 30.0, &g->softcap)) ||
         (rc = rope_params(c, g)))
         return rc;
     g->n_ff /= 2; /* RecurrentGemmaMlp: intermediate_size // 2 per branch */
