@@ -51,8 +51,12 @@ size_t gw_type_row_bytes(int type, int64_t n);
 
 /* A tensor view. ne[] is in GGUF/GGML order: ne[0] is the innermost
  * (contiguous) dimension, so a PyTorch Linear weight [out, in] has
- * ne[0] = in, ne[1] = out. data is not owned. */
+ * ne[0] = in, ne[1] = out. data is not owned. layout says how the bytes are
+ * arranged: GW_LAYOUT_ROWS (0) is GGUF's row by row; GW_LAYOUT_X4 is the
+ * SIMD kernels' interleaved form of q4_0/q8_0 weights (gw_matmul_prepare
+ * in core/kernels/repack.c), read with gw_tensor_row and gw_matmul only. */
 #define GW_MAX_DIMS 4
+enum { GW_LAYOUT_ROWS = 0, GW_LAYOUT_X4 = 1 };
 typedef struct gw_tensor {
     const char *name;
     int type;
@@ -60,6 +64,7 @@ typedef struct gw_tensor {
     int64_t ne[GW_MAX_DIMS]; /* unused dims are 1 */
     void *data;
     size_t nbytes;
+    int layout;
 } gw_tensor;
 
 static inline int64_t gw_tensor_nelements(const gw_tensor *t) {

@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
             gw_quantize_row(type, row, w + (size_t)o * rb, n);
         }
         free(row);
-        gw_tensor W = { "w", type, 2, { n, n_out, 1, 1 }, w, bytes };
+        gw_tensor W = { "w", type, 2, { n, n_out, 1, 1 }, w, bytes, GW_LAYOUT_ROWS };
+        gw_matmul_prepare(&W); /* the layout the model uses (q4_0/q8_0 in SIMD builds) */
         double bd = 1e9, bp = 1e9;
         for (int r = 0; r < 5; r++) {
             double t = now_s();

@@ -33,6 +33,19 @@ int gw_matmul(gw_pool *pool, const gw_tensor *W, const float *X, int n_tok, floa
 int gw_matmul_rows(gw_pool *pool, const gw_tensor *W, int64_t o0, int64_t o1,
                    const float *X, int n_tok, float *Y, int64_t ldy);
 
+/* ---- weight layout for the SIMD kernels (repack.c) ------------------------
+ * gw_matmul_prepare rearranges a q4_0/q8_0 weight matrix in place into the
+ * interleaved layout the SIMD128 kernels stream fastest (GW_LAYOUT_X4, see
+ * repack.c); other types, the scalar build, and matrices with a non-finite
+ * block scale are left as they are. Returns 1 when repacked, else 0. The
+ * bytes are the same number; gw_matmul and gw_tensor_row read either
+ * layout. Only for weights the caller owns and does not read otherwise. */
+int gw_matmul_prepare(gw_tensor *W);
+/* Row r of a 2-D tensor (any layout) as n = ne[0] floats: the same values
+ * gw_dequantize_row gives on the row-by-row layout. GW_OK or
+ * GW_E_UNSUPPORTED / GW_E_INVALID (r out of range). */
+int gw_tensor_row(const gw_tensor *W, int64_t r, float *out);
+
 /* ---- elementwise / vector ops (f32) ---------------------------------------
  * rmsnorm: out[i] = x[i] * (1 / sqrt(mean(x^2) + eps)) * w[i]
  *   (w is the stored weight; for Gemma the converter stores 1 + w as

@@ -51,6 +51,10 @@ void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0
                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0);
 void gw_simd_rows_q8_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0);
+/* q8_0/q4_0 weights in the interleaved layout (GW_LAYOUT_X4, repack.c) of a
+ * matrix with n_rows rows. */
+void gw_simd_rows_x4(int type, const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0,
+                     int64_t r1, const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0);
 /* Float weights (type f32/f16/bf16) against f32 activations X[t * n + i]. */
 void gw_simd_rows_float(int type, const uint8_t *w, size_t row_bytes, int64_t n,
                         int64_t r0, int64_t r1, const float *X, int n_tok,

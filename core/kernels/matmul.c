@@ -9,10 +9,10 @@
 #include "kernels_internal.h"
 
 typedef struct mm_task {
-    int type;
+    int type, layout;
     const uint8_t *w;
     size_t row_bytes;
-    int64_t n, o0, o1;
+    int64_t n, n_rows, o0, o1;
     const float *X;
     int n_tok;
     float *Y;
@@ -58,6 +58,10 @@ static void mm_task_simd(void *arg, int ith, int nth) {
     int64_t r0, r1;
     thread_rows(m, ith, nth, &r0, &r1);
     if (r0 >= r1) return;
+    if (m->layout == GW_LAYOUT_X4) {
+        gw_simd_rows_x4(m->type, m->w, m->row_bytes, m->n, m->n_rows, r0, r1, &m->xq16, m->n_tok, m->Y, m->ldy, m->o0);
+        return;
+    }
     switch (m->type) {
     case GW_TYPE_Q4_0:
         gw_simd_rows_q4_0(m->w, m->row_bytes, m->n, r0, r1, &m->xq16, m->n_tok, m->Y, m->ldy, m->o0);
@@ -83,7 +87,14 @@ int gw_matmul_rows(gw_pool *pool, const gw_tensor *W, int64_t o0, int64_t o1,
     if (n_tok == 0 || o1 == o0) return GW_OK;
     if (ldy < o1 - o0) return GW_E_INVALID;
 
-    mm_task m = { .type = W->type, .w = W->data, .row_bytes = row_bytes, .n = n, .o0 = o0, .o1 = o1,
+    if (W->layout != GW_LAYOUT_ROWS) {
+#ifdef GW_SIMD
+        if (W->layout != GW_LAYOUT_X4 || (W->type != GW_TYPE_Q4_0 && W->type != GW_TYPE_Q8_0)) return GW_E_UNSUPPORTED;
+#else
+        return GW_E_UNSUPPORTED; /* only the SIMD kernels read the interleaved layout */
+#endif
+    }
+    mm_task m = { .type = W->type, .layout = W->layout, .n_rows = W->ne[1], .w = W->data, .row_bytes = row_bytes, .n = n, .o0 = o0, .o1 = o1,
                   .X = X, .n_tok = n_tok, .Y = Y, .ldy = ldy };
     const int quantized = W->type == GW_TYPE_Q4_0 || W->type == GW_TYPE_Q8_0;
     void *owned = NULL;

@@ -24,6 +24,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+
 /* Four halves (in the low 16 bits of u32 lanes) to f32, exactly: the
  * half's exponent and mantissa shifted into f32 position are the value
  * times 2^-112 (subnormal halves included), inf/nan get the full exponent.
@@ -196,7 +197,7 @@ GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, cons
 #endif
 
 /* The shared row/token walk: chunk of rows, token tiles, rows of the chunk. */
-#define ROWS_WALK(TILE_FN)                                                              \
+#define ROWS_WALK(TILE_FN)                                                       \
     const int64_t nb = n / GW_QK8_0;                                                    \
     for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
         const int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1;                   \
@@ -228,6 +229,218 @@ void gw_simd_rows_q8_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0
 void gw_simd_rows_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t r0, int64_t r1,
                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
     ROWS_WALK(q4_tile)
+}
+
+/* ---- q8_0 / q4_0 weights in the interleaved layout (GW_LAYOUT_X4) -------
+ * Per group of 4 rows and block: the 4 f16 scales, then the 4 rows' quants
+ * (repack.c). The quants unpack scaled: q4_0's signed nibble lands in bits
+ * 12..15 of an int16 lane (x 2^12), q8_0's byte in bits 8..15 (x 2^8), with
+ * one shift or mask each; the factor is folded into the block scale. */
+#define X4_SCALE(qtype) ((qtype) == GW_TYPE_Q8_0 ? 0x1p104f : 0x1p100f) /* 2^112 / 2^8, / 2^12 */
+
+GW_INLINE void unpack_x4(int qtype, const uint8_t *q, v128_t *w) {
+    if (qtype == GW_TYPE_Q8_0) {
+        const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+        const v128_t m = wasm_i16x8_splat((int16_t)0xFF00);
+        w[0] = wasm_i16x8_shl(v0, 8);
+        w[1] = wasm_v128_and(v0, m);
+        w[2] = wasm_i16x8_shl(v1, 8);
+        w[3] = wasm_v128_and(v1, m);
+    } else { /* byte j: element j (bits 0..3) and j + 16 (bits 4..7) */
+        const v128_t v = wasm_v128_load(q), m = wasm_i16x8_splat((int16_t)0xF000);
+        w[0] = wasm_i16x8_shl(v, 12);
+        w[1] = wasm_v128_and(wasm_i16x8_shl(v, 4), m);
+        w[2] = wasm_v128_and(wasm_i16x8_shl(v, 8), m);
+        w[3] = wasm_v128_and(v, m);
+    }
+}
+
+GW_INLINE v128_t x4_dot(int qtype, const uint8_t *q, v128_t x0, v128_t x1, v128_t x2, v128_t x3) {
+    v128_t w[4];
+    unpack_x4(qtype, q, w);
+    return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[0], x0), wasm_i32x4_dot_i16x8(w[1], x1)),
+                          wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[2], x2), wasm_i32x4_dot_i16x8(w[3], x3)));
+}
+
+/* The 4 f16 scales at blk (finite: repack.c checks) as f32 times mul: each
+ * half goes to the top of a u32 lane, an arithmetic shift by 3 and a mask
+ * leave sign | exponent | mantissa in f32 position (the value x 2^-112,
+ * subnormals included), and mul carries the 2^112. */
+GW_INLINE v128_t x4_scales(const uint8_t *blk, float mul) {
+    const v128_t h = wasm_i16x8_shuffle(wasm_i32x4_splat(0), wasm_v128_load64_zero(blk), 0, 8, 1, 9, 2, 10, 3, 11);
+    const v128_t f = wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_splat((int32_t)0x8FFFFFFF));
+    return wasm_f32x4_mul(f, wasm_f32x4_splat(mul));
+}
+
+/* Decode: the 4 rows of a group against one token. The activation block is
+ * loaded once for the 4 rows; their i32x4 partial sums are reduced across
+ * lanes into one vector (lane k = row k), which takes the 4 scales in one
+ * convert and one multiply-add. */
+GW_INLINE void x4_decode(int qtype, const uint8_t *grp, int64_t nb, const int16_t *xq, const float *xd,
+                         float *res) {
+    const size_t qb = qtype == GW_TYPE_Q8_0 ? 32 : 16, gb = 8 + 4 * qb;
+    const float mul = X4_SCALE(qtype);
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    for (int64_t b = 0; b < nb; b++, grp += gb, xq += GW_QK8_0) {
+        const v128_t x0 = wasm_v128_load(xq), x1 = wasm_v128_load(xq + 8);
+        const v128_t x2 = wasm_v128_load(xq + 16), x3 = wasm_v128_load(xq + 24);
+        /* the rows in a rolled loop: unrolled, LLVM moves all their loads
+         * to the top and V8 (16 vector registers on x64) spills */
+        v128_t sk[2];
+        const uint8_t *q = grp + 8;
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
+        for (int k = 0; k < 2; k++, q += 2 * qb) {
+            const v128_t u0 = x4_dot(qtype, q, x0, x1, x2, x3), u1 = x4_dot(qtype, q + qb, x0, x1, x2, x3);
+            sk[k] = wasm_i32x4_add(wasm_i32x4_shuffle(u0, u1, 0, 1, 4, 5), wasm_i32x4_shuffle(u0, u1, 2, 3, 6, 7));
+        }
+        const v128_t a = sk[0], c = sk[1];
+        const v128_t s = wasm_i32x4_add(wasm_i32x4_shuffle(a, c, 0, 2, 4, 6), wasm_i32x4_shuffle(a, c, 1, 3, 5, 7));
+        const v128_t sc = wasm_f32x4_mul(x4_scales(grp, mul), wasm_v128_load32_splat(xd + b));
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), sc));
+    }
+    wasm_v128_store(res, acc);
+}
+
+/* Prefill: row k of a group against NT tokens (as q_tile, on the
+ * interleaved layout: blocks gb bytes apart, no -8 to apply). */
+GW_INLINE void x4_tile(int qtype, const uint8_t *grp, int k, int64_t nb, int64_t n, const int16_t *xq,
+                       const float *xd, int NT, float *res) {
+    const size_t qb = qtype == GW_TYPE_Q8_0 ? 32 : 16, gb = 8 + 4 * qb;
+    const v128_t mul = wasm_f32x4_splat(X4_SCALE(qtype));
+    const uint8_t *sp = grp + 2 * k, *qp = grp + 8 + k * qb;
+    v128_t acc[TILE_TOK];
+    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        float sc[TILE_TOK][4];
+        uint16_t h0, h1, h2, h3;
+        memcpy(&h0, sp, 2);
+        memcpy(&h1, sp + gb, 2);
+        memcpy(&h2, sp + 2 * gb, 2);
+        memcpy(&h3, sp + 3 * gb, 2);
+        const v128_t h = wasm_i32x4_shl(wasm_i32x4_make(h0, h1, h2, h3), 16);
+        const v128_t dw4 = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_splat((int32_t)0x8FFFFFFF)), mul);
+        for (int t = 0; t < NT; t++)
+            wasm_v128_store(sc[t], wasm_f32x4_mul(dw4, wasm_v128_load(xd + (size_t)t * nb + b)));
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
+        for (int j = 0; j < 4; j++, qp += gb) {
+            v128_t w[4];
+            unpack_x4(qtype, qp, w);
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
+            for (int t = 0; t < NT; t++) {
+                const int16_t *x = xq + (size_t)t * n + (b + j) * GW_QK8_0;
+                const v128_t s = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[0], wasm_v128_load(x)),
+                                                               wasm_i32x4_dot_i16x8(w[1], wasm_v128_load(x + 8))),
+                                                wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[2], wasm_v128_load(x + 16)),
+                                                               wasm_i32x4_dot_i16x8(w[3], wasm_v128_load(x + 24))));
+                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
+                                                               wasm_v128_load32_splat(&sc[t][j])));
+            }
+        }
+        sp += 4 * gb;
+    }
+    for (; b < nb; b++, sp += gb, qp += gb) {
+        uint16_t hh;
+        memcpy(&hh, sp, 2);
+        const float dw = gw_half_to_float_inline(hh) * (X4_SCALE(qtype) * 0x1p-112f);
+        v128_t w[4];
+        unpack_x4(qtype, qp, w);
+        for (int t = 0; t < NT; t++) {
+            const int16_t *x = xq + (size_t)t * n + b * GW_QK8_0;
+            const v128_t s = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[0], wasm_v128_load(x)),
+                                                           wasm_i32x4_dot_i16x8(w[1], wasm_v128_load(x + 8))),
+                                            wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[2], wasm_v128_load(x + 16)),
+                                                           wasm_i32x4_dot_i16x8(w[3], wasm_v128_load(x + 24))));
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
+                                                           wasm_f32x4_splat(dw * xd[(size_t)t * nb + b])));
+        }
+    }
+    for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
+}
+
+#define X4_TILE_CALL(NT) x4_tile(qt_, grp, (int)(o & 3), nb, n, q, d, NT, r)
+#if TILE_TOK == 8
+#define X4_CASES_5_8 case 4: X4_TILE_CALL(4); break; case 5: X4_TILE_CALL(5); break; \
+                     case 6: X4_TILE_CALL(6); break; case 7: X4_TILE_CALL(7); break;
+#else
+#define X4_CASES_5_8
+#endif
+
+/* Rows [r0, r1) of an interleaved matrix: whole groups of 4 in decode go
+ * through x4_decode; prefill tiles and partial groups row by row. */
+#define X4_WALK(QT)                                                                             \
+    const int qt_ = QT;                                                                         \
+    const int64_t nb = n / GW_QK8_0, grouped = n_rows / 4 * 4;                                  \
+    const int64_t g1 = r1 < grouped ? r1 : grouped;                                             \
+    if (n_tok == 1) {                                                                           \
+        int64_t o = r0;                                                                         \
+        for (; o < g1 && (o & 3); o++) { /* a range that starts inside a group */               \
+            const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                          \
+            float r[TILE_TOK];                                                                  \
+            const int16_t *q = xq->q; const float *d = xq->d;                                   \
+            X4_TILE_CALL(1);                                                                    \
+            Y[o - o0] = r[0];                                                                   \
+        }                                                                                       \
+        for (; o + 4 <= g1; o += 4) {                                                           \
+            float r[4];                                                                         \
+            x4_decode(QT, w + (size_t)(o >> 2) * 4 * row_bytes, nb, xq->q, xq->d, r);           \
+            for (int k = 0; k < 4; k++) Y[o + k - o0] = r[k];                                   \
+        }                                                                                       \
+        for (; o < g1; o++) {                                                                   \
+            const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                          \
+            float r[TILE_TOK];                                                                  \
+            const int16_t *q = xq->q; const float *d = xq->d;                                   \
+            X4_TILE_CALL(1);                                                                    \
+            Y[o - o0] = r[0];                                                                   \
+        }                                                                                       \
+    } else {                                                                                    \
+        for (int64_t rc = r0; rc < g1; rc += ROW_CHUNK) {                                       \
+            const int64_t re = rc + ROW_CHUNK < g1 ? rc + ROW_CHUNK : g1;                       \
+            for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {                                      \
+                const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;                   \
+                const int16_t *q = xq->q + (size_t)t0 * n;                                      \
+                const float *d = xq->d + (size_t)t0 * nb;                                       \
+                for (int64_t o = rc; o < re; o++) {                                             \
+                    const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                  \
+                    float r[TILE_TOK];                                                          \
+                    switch (nt) {                                                               \
+                    case 1: X4_TILE_CALL(1); break;                                             \
+                    case 2: X4_TILE_CALL(2); break;                                             \
+                    case 3: X4_TILE_CALL(3); break;                                             \
+                    X4_CASES_5_8                                                                \
+                    default: X4_TILE_CALL(TILE_TOK); break;                                     \
+                    }                                                                           \
+                    for (int t = 0; t < nt; t++) Y[(size_t)(t0 + t) * ldy + (o - o0)] = r[t];   \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+    }                                                                                           \
+    if (r1 > grouped) { /* the rows after the last whole group are in row order */              \
+        const int64_t t0_ = r0 > grouped ? r0 : grouped;                                        \
+        if (QT == GW_TYPE_Q8_0) gw_simd_rows_q8_0(w, row_bytes, n, t0_, r1, xq, n_tok, Y, ldy, o0); \
+        else gw_simd_rows_q4_0(w, row_bytes, n, t0_, r1, xq, n_tok, Y, ldy, o0);               \
+    }
+
+static void rows_x4_q8_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0, int64_t r1,
+                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    X4_WALK(GW_TYPE_Q8_0)
+}
+
+static void rows_x4_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0, int64_t r1,
+                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    X4_WALK(GW_TYPE_Q4_0)
+}
+
+void gw_simd_rows_x4(int type, const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0,
+                     int64_t r1, const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    if (type == GW_TYPE_Q8_0) rows_x4_q8_0(w, row_bytes, n, n_rows, r0, r1, xq, n_tok, Y, ldy, o0);
+    else rows_x4_q4_0(w, row_bytes, n, n_rows, r0, r1, xq, n_tok, Y, ldy, o0);
 }
 
 /* ---- float weights: f32, f16, bf16 ------------------------------------- */

@@ -227,10 +227,9 @@ int gw_griffin_forward(gw_session *s, const int32_t *tokens, int n, float *logit
     const int d = c->n_embd;
     int rc;
 
-    size_t row_bytes = gw_type_row_bytes(m->tok_embd->type, d);
     for (int t = 0; t < n; t++) {
         float *xt = w.x + (size_t)t * d;
-        rc = gw_dequantize_row(m->tok_embd->type, (const uint8_t *)m->tok_embd->data + (size_t)tokens[t] * row_bytes, xt, d);
+        rc = gw_tensor_row(m->tok_embd, tokens[t], xt);
         if (rc) return gw_set_err(err, rc, "token embedding: unsupported type");
         for (int i = 0; i < d; i++) xt[i] *= c->embd_scale;
     }

@@ -86,12 +86,30 @@ int gw_model_from_gguf_set(gw_gguf_set *set, gw_model **out, gw_err *err) {
     if (rc) goto fail;
     rc = gw_model_attach_tokenizer(m, meta, err);
     if (rc) goto fail;
+    gw_model_prepare_weights(m);
     gw_model_fill_info(m);
     *out = m;
     return GW_OK;
 fail:
     gw_model_free(m);
     return rc;
+}
+
+/* Every matrix that only gw_matmul (and gw_tensor_row for the embedding)
+ * reads goes into the SIMD kernels' layout (repack.c). The model owns its
+ * weights (the GGUF set's data, or the synthetic tensors), so the in-place
+ * rearrangement is safe; the tensor views are const only to the forward
+ * passes. */
+void gw_model_prepare_weights(gw_model *m) {
+    gw_matmul_prepare((gw_tensor *)m->output);
+    if (m->tok_embd != m->output) gw_matmul_prepare((gw_tensor *)m->tok_embd);
+    for (int i = 0; i < m->cfg.n_layer && i < GW_MAX_LAYERS; i++) {
+        const gw_layer *L = &m->layers[i];
+        const gw_tensor *mats[] = {L->attn_q, L->attn_k, L->attn_v, L->attn_o, L->ffn_gate, L->ffn_up,
+                                   L->ffn_down, L->rg_x, L->rg_y, L->rg_out};
+        for (size_t k = 0; k < sizeof mats / sizeof mats[0]; k++)
+            if (mats[k]) gw_matmul_prepare((gw_tensor *)mats[k]);
+    }
 }
 
 void gw_model_fill_info(gw_model *m) {

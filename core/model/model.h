@@ -128,6 +128,7 @@ void gw_synthetic_free(struct gw_synthetic *syn);
 int gw_session_fake_context(gw_session *s, int pos, gw_err *err);
 
 const char *gw_arch_name(gw_arch a);
+void gw_model_prepare_weights(gw_model *m);
 void gw_model_fill_info(gw_model *m); /* public info from cfg */
 
 /* Build a model from a validated set (takes ownership of set on success and

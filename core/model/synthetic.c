@@ -164,6 +164,7 @@ int gw_model_synthetic(const char *shape, int type, uint32_t seed, gw_model **ou
     int rc = m->cfg.arch == GW_ARCH_RECURRENTGEMMA ? gw_griffin_bind(m, err) : gw_transformer_bind(m, err);
     if (rc) { gw_model_free(m); return rc; }
     m->info.weight_bytes = m->synthetic->bytes;
+    gw_model_prepare_weights(m);
     gw_model_fill_info(m);
     *out = m;
     return GW_OK;

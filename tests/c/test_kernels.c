@@ -146,7 +146,7 @@ static void check_matmul(int type, int64_t n, int64_t n_out, int n_tok, gw_pool 
     for (int64_t o = 0; o < n_out; o++) gw_quantize_row(type, wf + o * n, wq + o * rb, n);
     float *wd = malloc(sizeof(float) * (size_t)(n * n_out));
     for (int64_t o = 0; o < n_out; o++) gw_dequantize_row(type, wq + o * rb, wd + o * n, n);
-    gw_tensor W = { "w", type, 2, { n, n_out, 1, 1 }, wq, rb * (size_t)n_out };
+    gw_tensor W = { "w", type, 2, { n, n_out, 1, 1 }, wq, rb * (size_t)n_out, GW_LAYOUT_ROWS };
     float *Y = malloc(sizeof(float) * (size_t)(n_out * n_tok)), *Yr = malloc(sizeof(float) * (size_t)(n_out * n_tok));
     for (int64_t i = 0; i < n_out * n_tok; i++) Y[i] = Yr[i] = NAN;
     CHECK(gw_matmul(pool, &W, X, n_tok, Y) == GW_OK);
@@ -188,6 +188,57 @@ static void check_matmul(int type, int64_t n, int64_t n_out, int n_tok, gw_pool 
         CHECKF(same, "%s slice differs", gw_type_name(type));
         free(Ys);
     }
+    /* the interleaved layout of the SIMD kernels (repack.c): same products
+     * within the reference's tolerance, same rows from gw_tensor_row */
+    if (quant) {
+        uint8_t *wp = malloc(rb * (size_t)n_out + 16);
+        memcpy(wp, wq, rb * (size_t)n_out);
+        gw_tensor P = W;
+        P.data = wp;
+        const int packed = gw_matmul_prepare(&P);
+#ifdef GW_SIMD
+        CHECKF(packed == (n_out >= 4) && P.layout == (packed ? GW_LAYOUT_X4 : GW_LAYOUT_ROWS),
+               "%s n_out=%lld: prepare gave %d", gw_type_name(type), (long long)n_out, packed);
+#else
+        CHECK(packed == 0 && P.layout == GW_LAYOUT_ROWS);
+#endif
+        float *Yp = malloc(sizeof(float) * (size_t)(n_out * n_tok));
+        CHECK(gw_matmul(pool, &P, X, n_tok, Yp) == GW_OK);
+        double worst = 0;
+        for (int t = 0; t < n_tok; t++)
+            for (int64_t o = 0; o < n_out; o++) {
+                double mag = 0;
+                for (int64_t i = 0; i < n; i++) mag += fabs((double)wd[o * n + i] * X[t * n + i]);
+                const double e = fabs((double)Yp[t * n_out + o] - Yr[t * n_out + o]) / (mag * 1e-5 + 1e-6);
+                if (!(e <= worst)) worst = e != e ? INFINITY : e;
+            }
+        CHECKF(worst <= 1.0, "%s n=%lld n_out=%lld n_tok=%d threads=%d: interleaved vs ref %.3g of tolerance",
+               gw_type_name(type), (long long)n, (long long)n_out, n_tok, gw_pool_size(pool), worst);
+        if (n_out >= 3) { /* a slice that starts and ends inside a group of 4 */
+            const int64_t o0 = 1, o1 = n_out - 1;
+            float *Ys = malloc(sizeof(float) * (size_t)(n_out * n_tok));
+            CHECK(gw_matmul_rows(pool, &P, o0, o1, X, n_tok, Ys, n_out) == GW_OK);
+            double ws = 0;
+            for (int t = 0; t < n_tok; t++)
+                for (int64_t o = o0; o < o1; o++) {
+                    const double e = fabs((double)Ys[t * n_out + (o - o0)] - Yp[t * n_out + o]) /
+                                     (fabs((double)Yp[t * n_out + o]) * 1e-5 + 1e-4);
+                    if (!(e <= ws)) ws = e != e ? INFINITY : e;
+                }
+            CHECKF(ws <= 1.0, "%s n_out=%lld n_tok=%d: interleaved slice %.3g", gw_type_name(type),
+                   (long long)n_out, n_tok, ws);
+            free(Ys);
+        }
+        float *row = malloc(sizeof(float) * (size_t)n);
+        int same = 1;
+        for (int64_t o = 0; o < n_out; o++) {
+            CHECK(gw_tensor_row(&P, o, row) == GW_OK);
+            same &= memcmp(row, wd + o * n, sizeof(float) * (size_t)n) == 0;
+        }
+        CHECKF(same, "%s n_out=%lld: gw_tensor_row of the interleaved layout differs", gw_type_name(type), (long long)n_out);
+        CHECK(gw_tensor_row(&P, n_out, row) == GW_E_INVALID && gw_tensor_row(&P, -1, row) == GW_E_INVALID);
+        free(row); free(Yp); free(wp);
+    }
     free(wf); free(X); free(wq); free(wd); free(Y); free(Yr);
 }
 
@@ -208,11 +259,32 @@ static void test_matmul(void) {
                     check_matmul(type, n, outs[oi], toks[k], pools[(oi + k) % 4]);
         }
         check_matmul(type, 512, 67, 9, pools[2]); /* more rows than the chunk, 3 threads */
+        check_matmul(type, 96, 8, 1, pools[1]);   /* whole groups of 4 only */
+        check_matmul(type, 96, 8, 4, pools[0]);
+    }
+    /* a non-finite block scale keeps the row layout; the scalar kernels and
+     * non-quantized types refuse the interleaved one */
+    {
+        uint8_t q[18 * 8] = { 0 };
+        const uint16_t inf = 0x7c00;
+        memcpy(q + 18 * 5, &inf, 2);
+        gw_tensor Wn = { "w", GW_TYPE_Q4_0, 2, { 32, 8, 1, 1 }, q, sizeof q, GW_LAYOUT_ROWS };
+        CHECK(gw_matmul_prepare(&Wn) == 0 && Wn.layout == GW_LAYOUT_ROWS);
+        float xs[32] = { 0 }, ys[8];
+        Wn.layout = GW_LAYOUT_X4;
+        Wn.type = GW_TYPE_F32; /* 32 x 1 f32 fits the buffer */
+        Wn.ne[1] = 1;
+        CHECK(gw_matmul(pools[0], &Wn, xs, 1, ys) == GW_E_UNSUPPORTED);
+        Wn.ne[1] = 8;
+#ifndef GW_SIMD
+        Wn.type = GW_TYPE_Q4_0;
+        CHECK(gw_matmul(pools[0], &Wn, xs, 1, ys) == GW_E_UNSUPPORTED);
+#endif
     }
     /* argument errors */
     float x[32] = { 0 }, y[4];
     uint8_t buf[34 * 4] = { 0 };
-    gw_tensor W = { "w", GW_TYPE_Q6_K, 2, { 256, 1, 1, 1 }, buf, sizeof buf };
+    gw_tensor W = { "w", GW_TYPE_Q6_K, 2, { 256, 1, 1, 1 }, buf, sizeof buf, GW_LAYOUT_ROWS };
     CHECK(gw_matmul(pools[1], &W, x, 1, y) == GW_E_UNSUPPORTED);
     W.type = GW_TYPE_Q8_0; W.ne[0] = 33;
     CHECK(gw_matmul(pools[1], &W, x, 1, y) == GW_E_UNSUPPORTED);
