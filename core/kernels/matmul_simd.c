@@ -364,6 +364,21 @@ GW_INLINE void x4_tile(int qtype, const uint8_t *grp, int k, int64_t nb, int64_t
     for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
 }
 
+/* Decode of n_groups whole groups, results to Y[0 .. 4 * n_groups). Called
+ * through a table so neither LLVM nor Binaryen inlines it into the row walk:
+ * on its own the loop gets V8's registers to itself (inlined, the masks and
+ * the accumulator went to the stack). */
+static void x4_decode_groups_q4_0(const uint8_t *w, size_t row_bytes, int64_t nb, int64_t n_groups,
+                                  const int16_t *xq, const float *xd, float *Y) {
+    for (int64_t g = 0; g < n_groups; g++) x4_decode(GW_TYPE_Q4_0, w + (size_t)g * 4 * row_bytes, nb, xq, xd, Y + 4 * g);
+}
+static void x4_decode_groups_q8_0(const uint8_t *w, size_t row_bytes, int64_t nb, int64_t n_groups,
+                                  const int16_t *xq, const float *xd, float *Y) {
+    for (int64_t g = 0; g < n_groups; g++) x4_decode(GW_TYPE_Q8_0, w + (size_t)g * 4 * row_bytes, nb, xq, xd, Y + 4 * g);
+}
+typedef void (*x4_decode_fn)(const uint8_t *, size_t, int64_t, int64_t, const int16_t *, const float *, float *);
+static x4_decode_fn volatile const x4_decode_fns[2] = {x4_decode_groups_q4_0, x4_decode_groups_q8_0};
+
 #define X4_TILE_CALL(NT) x4_tile(qt_, grp, (int)(o & 3), nb, n, q, d, NT, r)
 #if TILE_TOK == 8
 #define X4_CASES_5_8 case 4: X4_TILE_CALL(4); break; case 5: X4_TILE_CALL(5); break; \
@@ -387,10 +402,11 @@ GW_INLINE void x4_tile(int qtype, const uint8_t *grp, int k, int64_t nb, int64_t
             X4_TILE_CALL(1);                                                                    \
             Y[o - o0] = r[0];                                                                   \
         }                                                                                       \
-        for (; o + 4 <= g1; o += 4) {                                                           \
-            float r[4];                                                                         \
-            x4_decode(QT, w + (size_t)(o >> 2) * 4 * row_bytes, nb, xq->q, xq->d, r);           \
-            for (int k = 0; k < 4; k++) Y[o + k - o0] = r[k];                                   \
+        if (o + 4 <= g1) { /* whole groups */                                                   \
+            const int64_t ge = g1 >> 2;                                                         \
+            x4_decode_fns[QT == GW_TYPE_Q8_0](w + (size_t)(o >> 2) * 4 * row_bytes, row_bytes, nb, \
+                                              ge - (o >> 2), xq->q, xq->d, Y + (o - o0));       \
+            o = ge << 2;                                                                        \
         }                                                                                       \
         for (; o < g1; o++) {                                                                   \
             const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                          \
