@@ -379,13 +379,47 @@ static void x4_decode_groups_q8_0(const uint8_t *w, size_t row_bytes, int64_t nb
 typedef void (*x4_decode_fn)(const uint8_t *, size_t, int64_t, int64_t, const int16_t *, const float *, float *);
 static x4_decode_fn volatile const x4_decode_fns[2] = {x4_decode_groups_q4_0, x4_decode_groups_q8_0};
 
-#define X4_TILE_CALL(NT) x4_tile(qt_, grp, (int)(o & 3), nb, n, q, d, NT, r)
+/* Prefill: rows [o_begin, o_end) against NT tokens. One
+ * function per type and tile width, called through a table for the same
+ * reason as the decode loop. Y[t * ldy + (o - o0)]. */
+typedef void (*x4_tile_fn)(const uint8_t *w, size_t row_bytes, int64_t n, int64_t o_begin, int64_t o_end,
+                           const int16_t *q, const float *d, float *Y, int64_t ldy, int64_t o0);
+#define X4_TILE_FN(NAME, QT, NT)                                                                      \
+    static void NAME(const uint8_t *w, size_t row_bytes, int64_t n, int64_t o_begin, int64_t o_end,   \
+                     const int16_t *q, const float *d, float *Y, int64_t ldy, int64_t o0) {           \
+        for (int64_t o = o_begin; o < o_end; o++) {                                                   \
+            float r[TILE_TOK];                                                                        \
+            x4_tile(QT, w + (size_t)(o >> 2) * 4 * row_bytes, (int)(o & 3), n / GW_QK8_0, n, q, d, NT, r); \
+            for (int t = 0; t < NT; t++) Y[(size_t)t * ldy + (o - o0)] = r[t];                        \
+        }                                                                                             \
+    }
+X4_TILE_FN(x4_tiles_q4_1, GW_TYPE_Q4_0, 1)
+X4_TILE_FN(x4_tiles_q4_2, GW_TYPE_Q4_0, 2)
+X4_TILE_FN(x4_tiles_q4_3, GW_TYPE_Q4_0, 3)
+X4_TILE_FN(x4_tiles_q4_4, GW_TYPE_Q4_0, 4)
+X4_TILE_FN(x4_tiles_q8_1, GW_TYPE_Q8_0, 1)
+X4_TILE_FN(x4_tiles_q8_2, GW_TYPE_Q8_0, 2)
+X4_TILE_FN(x4_tiles_q8_3, GW_TYPE_Q8_0, 3)
+X4_TILE_FN(x4_tiles_q8_4, GW_TYPE_Q8_0, 4)
 #if TILE_TOK == 8
-#define X4_CASES_5_8 case 4: X4_TILE_CALL(4); break; case 5: X4_TILE_CALL(5); break; \
-                     case 6: X4_TILE_CALL(6); break; case 7: X4_TILE_CALL(7); break;
+X4_TILE_FN(x4_tiles_q4_5, GW_TYPE_Q4_0, 5)
+X4_TILE_FN(x4_tiles_q4_6, GW_TYPE_Q4_0, 6)
+X4_TILE_FN(x4_tiles_q4_7, GW_TYPE_Q4_0, 7)
+X4_TILE_FN(x4_tiles_q4_8, GW_TYPE_Q4_0, 8)
+X4_TILE_FN(x4_tiles_q8_5, GW_TYPE_Q8_0, 5)
+X4_TILE_FN(x4_tiles_q8_6, GW_TYPE_Q8_0, 6)
+X4_TILE_FN(x4_tiles_q8_7, GW_TYPE_Q8_0, 7)
+X4_TILE_FN(x4_tiles_q8_8, GW_TYPE_Q8_0, 8)
+static const x4_tile_fn x4_tile_fns[2][TILE_TOK] = {
+    {x4_tiles_q4_1, x4_tiles_q4_2, x4_tiles_q4_3, x4_tiles_q4_4, x4_tiles_q4_5, x4_tiles_q4_6, x4_tiles_q4_7, x4_tiles_q4_8},
+    {x4_tiles_q8_1, x4_tiles_q8_2, x4_tiles_q8_3, x4_tiles_q8_4, x4_tiles_q8_5, x4_tiles_q8_6, x4_tiles_q8_7, x4_tiles_q8_8}};
 #else
-#define X4_CASES_5_8
+static const x4_tile_fn x4_tile_fns[2][TILE_TOK] = {
+    {x4_tiles_q4_1, x4_tiles_q4_2, x4_tiles_q4_3, x4_tiles_q4_4},
+    {x4_tiles_q8_1, x4_tiles_q8_2, x4_tiles_q8_3, x4_tiles_q8_4}};
 #endif
+
+#define X4_TILE_CALL(NT) x4_tile(qt_, grp, (int)(o & 3), nb, n, q, d, NT, r)
 
 /* Rows [r0, r1) of an interleaved matrix: whole groups of 4 in decode go
  * through x4_decode; prefill tiles and partial groups row by row. */
@@ -416,24 +450,13 @@ static x4_decode_fn volatile const x4_decode_fns[2] = {x4_decode_groups_q4_0, x4
             Y[o - o0] = r[0];                                                                   \
         }                                                                                       \
     } else {                                                                                    \
+        const x4_tile_fn *fns = x4_tile_fns[QT == GW_TYPE_Q8_0];                                \
         for (int64_t rc = r0; rc < g1; rc += ROW_CHUNK) {                                       \
             const int64_t re = rc + ROW_CHUNK < g1 ? rc + ROW_CHUNK : g1;                       \
             for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {                                      \
                 const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;                   \
-                const int16_t *q = xq->q + (size_t)t0 * n;                                      \
-                const float *d = xq->d + (size_t)t0 * nb;                                       \
-                for (int64_t o = rc; o < re; o++) {                                             \
-                    const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                  \
-                    float r[TILE_TOK];                                                          \
-                    switch (nt) {                                                               \
-                    case 1: X4_TILE_CALL(1); break;                                             \
-                    case 2: X4_TILE_CALL(2); break;                                             \
-                    case 3: X4_TILE_CALL(3); break;                                             \
-                    X4_CASES_5_8                                                                \
-                    default: X4_TILE_CALL(TILE_TOK); break;                                     \
-                    }                                                                           \
-                    for (int t = 0; t < nt; t++) Y[(size_t)(t0 + t) * ldy + (o - o0)] = r[t];   \
-                }                                                                               \
+                fns[nt - 1](w, row_bytes, n, rc, re, xq->q + (size_t)t0 * n, xq->d + (size_t)t0 * nb, \
+                            Y + (size_t)t0 * ldy, ldy, o0);                                     \
             }                                                                                   \
         }                                                                                       \
     }                                                                                           \
