@@ -9,7 +9,9 @@
  * The machine may be shared: every figure is the best of several samples
  * (each decoded token is one sample, the prefill is repeated --reps times,
  * the bandwidth pass 5 times), which filters out time stolen by other
- * processes; the median decode speed is printed beside the best. */
+ * processes; the median decode speed is printed beside the best. The
+ * decode-at-context and bandwidth measurements run in --rounds rounds, one
+ * after the other, so a slow spell does not fall on one of them only. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +47,9 @@ static void help(FILE *f) {
             "  --batch N           prefill micro-batch (default 64)\n"
             "  --bw-mb N           bandwidth buffer size in MiB (default 512)\n"
             "  --reps N            prefill repetitions, best taken (default 2)\n"
+            "  --rounds N          rounds of the decode-at-context and bandwidth measurements,\n"
+            "                      taken in turn so slow spells of a shared machine hit them\n"
+            "                      alike; samples pooled (default 2)\n"
             "  --seed N            synthetic weights / token ids seed (default 1)\n"
             "  --json              one JSON object on stdout\n"
             "  -h, --help          this help\n");
@@ -116,23 +121,23 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Decodes toks[0..n) one at a time from the session's position; best and
- * median tokens per second over the per-token times. */
-static int decode_run(gw_session *s, const int32_t *toks, int n, float *logits, double *best,
-                      double *median, gw_err *err) {
-    double *dt = malloc(sizeof(double) * (size_t)n);
-    if (!dt) return gw_set_err(err, GW_E_NOMEM, "out of memory");
+/* Decodes toks[0..n) one at a time from the session's position, the
+ * per-token times to dt[0..n). */
+static int decode_times(gw_session *s, const int32_t *toks, int n, float *logits, double *dt, gw_err *err) {
     for (int i = 0; i < n; i++) {
         double t0 = now_s();
         int rc = gw_session_eval(s, toks + i, 1, logits, 0, err);
         dt[i] = now_s() - t0;
-        if (rc) { free(dt); return rc; }
+        if (rc) return rc;
     }
+    return GW_OK;
+}
+
+/* Best and median tokens per second of n per-token times (sorts dt). */
+static void tok_s_stats(double *dt, int n, double *best, double *median) {
     qsort(dt, (size_t)n, sizeof *dt, cmp_double);
     *best = dt[0] > 0 ? 1.0 / dt[0] : 0.0;
     *median = dt[n / 2] > 0 ? 1.0 / dt[n / 2] : 0.0;
-    free(dt);
-    return GW_OK;
 }
 
 static int parse_ctx_list(const char *s, int *ctx, int *n) {
@@ -151,7 +156,7 @@ static int parse_ctx_list(const char *s, int *ctx, int *n) {
 
 int cmd_bench(int argc, char **argv) {
     const char *shape = NULL, *model_path = NULL, *type_s = "q8_0";
-    int threads = 1, prefill = 256, decode = 16, batch = 0, bw_mb = 512, seed = 1, json = 0, reps = 2;
+    int threads = 1, prefill = 256, decode = 16, batch = 0, bw_mb = 512, seed = 1, json = 0, reps = 2, rounds = 2;
     int ctx[MAX_CTX] = {256, 4096}, n_ctx_list = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -176,6 +181,8 @@ int cmd_bench(int argc, char **argv) {
             if (!cli_parse_int(argv[++i], &bw_mb) || bw_mb < 1 || bw_mb > 2048) return cli_failf("bench", "bad --bw-mb value");
         } else if (!strcmp(a, "--reps") && has) {
             if (!cli_parse_int(argv[++i], &reps) || reps < 1) return cli_failf("bench", "bad --reps value");
+        } else if (!strcmp(a, "--rounds") && has) {
+            if (!cli_parse_int(argv[++i], &rounds) || rounds < 1 || rounds > 100) return cli_failf("bench", "bad --rounds value");
         } else if (!strcmp(a, "--seed") && has) {
             if (!cli_parse_int(argv[++i], &seed)) return cli_failf("bench", "bad --seed value");
         } else { help(stderr); return cli_failf("bench", "unknown or incomplete option '%s'", a); }
@@ -218,7 +225,8 @@ int cmd_bench(int argc, char **argv) {
         toks[i] = (int32_t)(st % (uint32_t)info->n_vocab);
     }
     float *logits = malloc(sizeof(float) * (size_t)info->n_vocab);
-    if (!logits) { rc = gw_set_err(&err, GW_E_NOMEM, "out of memory"); goto done; }
+    double *dt = malloc(sizeof(double) * (size_t)(n_ctx_list * rounds + 1) * (size_t)decode);
+    if (!logits || !dt) { rc = gw_set_err(&err, GW_E_NOMEM, "out of memory"); goto done_l; }
 
     /* warm-up: one token (faults the weights in, starts the threads) */
     if ((rc = gw_session_eval(s, toks, 1, logits, 0, &err))) goto done_l;
@@ -235,21 +243,27 @@ int cmd_bench(int argc, char **argv) {
             if (v > prefill_tok_s) prefill_tok_s = v;
         }
         gw_session_reset(s);
-        if ((rc = decode_run(s, toks, decode < prefill ? decode : prefill, logits, &decode0_tok_s, &decode0_med, &err)))
-            goto done_l;
+        const int n0 = decode < prefill ? decode : prefill;
+        if ((rc = decode_times(s, toks, n0, logits, dt, &err))) goto done_l;
+        tok_s_stats(dt, n0, &decode0_tok_s, &decode0_med);
     }
 
-    /* decode after each context length */
-    double dec[MAX_CTX], dec_med[MAX_CTX];
-    for (int c = 0; c < n_ctx_list; c++) {
-        gw_session_reset(s);
-        if (ctx[c] > 0 && (rc = gw_session_fake_context(s, ctx[c], &err))) goto done_l;
-        if ((rc = gw_session_eval(s, toks, 1, logits, 0, &err))) goto done_l; /* warm-up */
-        if ((rc = decode_run(s, toks + 1, decode, logits, &dec[c], &dec_med[c], &err))) goto done_l;
-    }
-
+    /* decode after each context length, and the bandwidth: `rounds` rounds
+     * in turn, samples pooled */
+    double dec[MAX_CTX], dec_med[MAX_CTX], bw = 0;
     uint32_t sink = 0;
-    const double bw = measure_bandwidth(s->pool, (size_t)bw_mb << 20, &sink);
+    for (int r = 0; r < rounds; r++) {
+        for (int c = 0; c < n_ctx_list; c++) {
+            gw_session_reset(s);
+            if (ctx[c] > 0 && (rc = gw_session_fake_context(s, ctx[c], &err))) goto done_l;
+            if ((rc = gw_session_eval(s, toks, 1, logits, 0, &err))) goto done_l; /* warm-up */
+            if ((rc = decode_times(s, toks + 1, decode, logits, dt + ((size_t)c * rounds + r) * decode, &err)))
+                goto done_l;
+        }
+        const double b = measure_bandwidth(s->pool, (size_t)bw_mb << 20, &sink);
+        if (b > bw) bw = b;
+    }
+    for (int c = 0; c < n_ctx_list; c++) tok_s_stats(dt + (size_t)c * rounds * decode, rounds * decode, &dec[c], &dec_med[c]);
     const uint64_t wbpt = weight_bytes_per_token(m);
     const uint64_t rss = peak_rss_bytes();
 #ifdef __EMSCRIPTEN__
@@ -266,9 +280,10 @@ int cmd_bench(int argc, char **argv) {
         print_json_str(name);
         printf(", \"type\": \"%s\", \"arch\": \"%s\", \"build\": \"%s\", \"simd\": \"%s\", "
                "\"threads\": %d, \"load_s\": %.3f, \"prefill_tokens\": %d, \"prefill_tok_s\": %.3f, "
-               "\"decode_from_0_tok_s\": %.3f, \"prefill_speedup\": %.2f, \"decode_tokens\": %d, \"decode_tok_s\": {",
+               "\"decode_from_0_tok_s\": %.3f, \"prefill_speedup\": %.2f, \"decode_tokens\": %d, \"rounds\": %d, "
+               "\"decode_tok_s\": {",
                wtype, info->arch_name, build, simd, gw_pool_size(s->pool), t_load, prefill,
-               prefill_tok_s, decode0_tok_s, decode0_tok_s > 0 ? prefill_tok_s / decode0_tok_s : 0.0, decode);
+               prefill_tok_s, decode0_tok_s, decode0_tok_s > 0 ? prefill_tok_s / decode0_tok_s : 0.0, decode, rounds);
         for (int c = 0; c < n_ctx_list; c++) printf("%s\"%d\": %.3f", c ? ", " : "", ctx[c], dec[c]);
         printf("}, \"decode_median_tok_s\": {");
         for (int c = 0; c < n_ctx_list; c++) printf("%s\"%d\": %.3f", c ? ", " : "", ctx[c], dec_med[c]);
@@ -295,6 +310,7 @@ int cmd_bench(int argc, char **argv) {
     }
 done_l:
     free(logits);
+    free(dt);
 done:
     free(toks);
     gw_session_free(s);
