@@ -80,6 +80,15 @@ static void free_model(gwapi *h) {
     h->n_hist = 0;
 }
 
+static void drop_splits(gwapi *h) {
+    for (int i = 0; i < GWAPI_MAX_SPLITS; i++) {
+        free(h->split[i]);
+        h->split[i] = NULL;
+        h->split_size[i] = 0;
+    }
+    h->n_splits = 0;
+}
+
 /* Parse every split's header from its buffer, point the tensors at the
  * data already there (no copy), build the model and a session.
  * names: n_splits NUL-separated names for error messages. */
@@ -116,6 +125,10 @@ EMSCRIPTEN_KEEPALIVE int gwapi_build(gwapi *h, const char *names, int n_ctx, int
     }
     rc = gw_model_from_gguf_set(set, &h->model, &h->err); /* owns set from here */
     if (rc) return rc;
+    /* From here the split buffers hold the model's weights, q4_0/q8_0
+     * matrices regrouped in place for the kernels (gw_matmul_prepare): a
+     * failure below drops them with the model, so a retry loads them anew
+     * instead of parsing rearranged bytes. */
     /* The KV cache's size in 64 bits first: on wasm32 a huge context would
      * overflow size_t in the session's allocation arithmetic. */
     const gw_model_info *in = gw_model_get_info(h->model);
@@ -123,6 +136,7 @@ EMSCRIPTEN_KEEPALIVE int gwapi_build(gwapi *h, const char *names, int n_ctx, int
                   (uint64_t)in->head_dim * 2 * sizeof(float);
     if (n_ctx < 0 || kv > (uint64_t)SIZE_MAX / 2) {
         free_model(h);
+        drop_splits(h);
         return gw_set_err(&h->err, GW_E_NOMEM, "out of memory: a context of %d tokens needs %llu bytes of KV cache",
                           n_ctx, (unsigned long long)kv);
     }
@@ -132,7 +146,7 @@ EMSCRIPTEN_KEEPALIVE int gwapi_build(gwapi *h, const char *names, int n_ctx, int
         h->logits = malloc((size_t)h->model->info.n_vocab * sizeof(float));
         if (!h->logits) rc = fail(h, GW_E_NOMEM, "out of memory for the logits");
     }
-    if (rc) { free_model(h); return rc; }
+    if (rc) { free_model(h); drop_splits(h); return rc; }
     return GW_OK;
 }
 
