@@ -419,67 +419,41 @@ static const x4_tile_fn x4_tile_fns[2][TILE_TOK] = {
     {x4_tiles_q8_1, x4_tiles_q8_2, x4_tiles_q8_3, x4_tiles_q8_4}};
 #endif
 
-#define X4_TILE_CALL(NT) x4_tile(qt_, grp, (int)(o & 3), nb, n, q, d, NT, r)
-
-/* Rows [r0, r1) of an interleaved matrix: whole groups of 4 in decode go
- * through x4_decode; prefill tiles and partial groups row by row. */
-#define X4_WALK(QT)                                                                             \
-    const int qt_ = QT;                                                                         \
-    const int64_t nb = n / GW_QK8_0, grouped = n_rows / 4 * 4;                                  \
-    const int64_t g1 = r1 < grouped ? r1 : grouped;                                             \
-    if (n_tok == 1) {                                                                           \
-        int64_t o = r0;                                                                         \
-        for (; o < g1 && (o & 3); o++) { /* a range that starts inside a group */               \
-            const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                          \
-            float r[TILE_TOK];                                                                  \
-            const int16_t *q = xq->q; const float *d = xq->d;                                   \
-            X4_TILE_CALL(1);                                                                    \
-            Y[o - o0] = r[0];                                                                   \
-        }                                                                                       \
-        if (o + 4 <= g1) { /* whole groups */                                                   \
-            const int64_t ge = g1 >> 2;                                                         \
-            x4_decode_fns[QT == GW_TYPE_Q8_0](w + (size_t)(o >> 2) * 4 * row_bytes, row_bytes, nb, \
-                                              ge - (o >> 2), xq->q, xq->d, Y + (o - o0));       \
-            o = ge << 2;                                                                        \
-        }                                                                                       \
-        for (; o < g1; o++) {                                                                   \
-            const uint8_t *grp = w + (size_t)(o >> 2) * 4 * row_bytes;                          \
-            float r[TILE_TOK];                                                                  \
-            const int16_t *q = xq->q; const float *d = xq->d;                                   \
-            X4_TILE_CALL(1);                                                                    \
-            Y[o - o0] = r[0];                                                                   \
-        }                                                                                       \
-    } else {                                                                                    \
-        const x4_tile_fn *fns = x4_tile_fns[QT == GW_TYPE_Q8_0];                                \
-        for (int64_t rc = r0; rc < g1; rc += ROW_CHUNK) {                                       \
-            const int64_t re = rc + ROW_CHUNK < g1 ? rc + ROW_CHUNK : g1;                       \
-            for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {                                      \
-                const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;                   \
-                fns[nt - 1](w, row_bytes, n, rc, re, xq->q + (size_t)t0 * n, xq->d + (size_t)t0 * nb, \
-                            Y + (size_t)t0 * ldy, ldy, o0);                                     \
-            }                                                                                   \
-        }                                                                                       \
-    }                                                                                           \
-    if (r1 > grouped) { /* the rows after the last whole group are in row order */              \
-        const int64_t t0_ = r0 > grouped ? r0 : grouped;                                        \
-        if (QT == GW_TYPE_Q8_0) gw_simd_rows_q8_0(w, row_bytes, n, t0_, r1, xq, n_tok, Y, ldy, o0); \
-        else gw_simd_rows_q4_0(w, row_bytes, n, t0_, r1, xq, n_tok, Y, ldy, o0);               \
-    }
-
-static void rows_x4_q8_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0, int64_t r1,
-                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
-    X4_WALK(GW_TYPE_Q8_0)
-}
-
-static void rows_x4_q4_0(const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0, int64_t r1,
-                        const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
-    X4_WALK(GW_TYPE_Q4_0)
-}
-
+/* Rows [r0, r1) of an interleaved matrix of n_rows rows. Decode: whole
+ * groups of 4 through the decode loop, the rows of a group that the range
+ * cuts one by one; prefill: tiles of TILE_TOK tokens in chunks of
+ * ROW_CHUNK rows; rows after the last whole group (stored row by row)
+ * through the row-layout kernels. */
 void gw_simd_rows_x4(int type, const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0,
                      int64_t r1, const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
-    if (type == GW_TYPE_Q8_0) rows_x4_q8_0(w, row_bytes, n, n_rows, r0, r1, xq, n_tok, Y, ldy, o0);
-    else rows_x4_q4_0(w, row_bytes, n, n_rows, r0, r1, xq, n_tok, Y, ldy, o0);
+    const int q8 = type == GW_TYPE_Q8_0;
+    const x4_tile_fn *tiles = x4_tile_fns[q8];
+    const int64_t nb = n / GW_QK8_0, grouped = n_rows / 4 * 4, g1 = r1 < grouped ? r1 : grouped;
+    if (r0 < g1) {
+        if (n_tok == 1) {
+            int64_t a = (r0 + 3) / 4 * 4, e = g1 / 4 * 4;
+            if (a > g1) a = g1;
+            if (e < a) e = a;
+            if (r0 < a) tiles[0](w, row_bytes, n, r0, a, xq->q, xq->d, Y, ldy, o0);
+            if (a < e) x4_decode_fns[q8](w + (size_t)(a / 4) * 4 * row_bytes, row_bytes, nb, (e - a) / 4, xq->q, xq->d,
+                                         Y + (a - o0));
+            if (e < g1) tiles[0](w, row_bytes, n, e, g1, xq->q, xq->d, Y, ldy, o0);
+        } else {
+            for (int64_t rc = r0; rc < g1; rc += ROW_CHUNK) {
+                const int64_t re = rc + ROW_CHUNK < g1 ? rc + ROW_CHUNK : g1;
+                for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {
+                    const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;
+                    tiles[nt - 1](w, row_bytes, n, rc, re, xq->q + (size_t)t0 * n, xq->d + (size_t)t0 * nb,
+                                  Y + (size_t)t0 * ldy, ldy, o0);
+                }
+            }
+        }
+    }
+    if (r1 > grouped) {
+        const int64_t rs = r0 > grouped ? r0 : grouped;
+        if (q8) gw_simd_rows_q8_0(w, row_bytes, n, rs, r1, xq, n_tok, Y, ldy, o0);
+        else gw_simd_rows_q4_0(w, row_bytes, n, rs, r1, xq, n_tok, Y, ldy, o0);
+    }
 }
 
 /* ---- float weights: f32, f16, bf16 ------------------------------------- */
