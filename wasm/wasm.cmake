@@ -69,3 +69,14 @@ if(GW_WASM_SRC)
   gw_wasm_web(gemwasm-st gwcore_st OFF)
   gw_wasm_web(gemwasm-scalar gwcore_scalar OFF)
 endif()
+
+# The kernel tests once more as wasm (SIMD128 + pthreads), run under Node by
+# tests/node/kernels_wasm.test.mjs: the kernels have wasm-only paths.
+add_executable(test_kernels_wasm tests/c/test_kernels.c tests/c/testutil.c)
+target_link_libraries(test_kernels_wasm PRIVATE gwcore_mt)
+target_include_directories(test_kernels_wasm PRIVATE tests/c)
+target_compile_options(test_kernels_wasm PRIVATE ${GW_WARN} -O2)
+target_link_options(test_kernels_wasm PRIVATE ${GW_WASM_COMMON_LINK} -O2 -pthread -sPTHREAD_POOL_SIZE=12
+  -sENVIRONMENT=node,worker)
+set_target_properties(test_kernels_wasm PROPERTIES SUFFIX ".js" RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+file(WRITE ${CMAKE_BINARY_DIR}/tests/package.json "{ \"type\": \"commonjs\" }\n")

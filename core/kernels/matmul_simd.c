@@ -21,6 +21,7 @@
 #define TILE_TOK 8
 #endif
 #define ROW_CHUNK 16
+#define X4_CHUNK_BYTES (256 << 10) /* x4 prefill: weight bytes per chunk of groups */
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -419,34 +420,37 @@ static const x4_tile_fn x4_tile_fns[2][TILE_TOK] = {
     {x4_tiles_q8_1, x4_tiles_q8_2, x4_tiles_q8_3, x4_tiles_q8_4}};
 #endif
 
-/* Rows [r0, r1) of an interleaved matrix of n_rows rows. Decode: whole
- * groups of 4 through the decode loop, the rows of a group that the range
- * cuts one by one; prefill: tiles of TILE_TOK tokens in chunks of
- * ROW_CHUNK rows; rows after the last whole group (stored row by row)
- * through the row-layout kernels. */
+/* Rows [r0, r1) of an interleaved matrix of n_rows rows. Whole groups of
+ * 4 rows go through the decode loop once per token, in chunks of groups
+ * small enough to stay in L2 while the tokens go by: for prefill this runs
+ * ~1.8x faster in wasm than token tiles (V8 keeps a tile's accumulators in
+ * memory) and as fast natively as 8-token tiles, and with one path both
+ * builds compute the same sums, bit for bit. Rows that the range cuts out
+ * of a group go through the token tiles; rows after the last whole group
+ * (stored row by row) through the row-layout kernels. */
 void gw_simd_rows_x4(int type, const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0,
                      int64_t r1, const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
     const int q8 = type == GW_TYPE_Q8_0;
     const x4_tile_fn *tiles = x4_tile_fns[q8];
     const int64_t nb = n / GW_QK8_0, grouped = n_rows / 4 * 4, g1 = r1 < grouped ? r1 : grouped;
     if (r0 < g1) {
-        if (n_tok == 1) {
-            int64_t a = (r0 + 3) / 4 * 4, e = g1 / 4 * 4;
-            if (a > g1) a = g1;
-            if (e < a) e = a;
-            if (r0 < a) tiles[0](w, row_bytes, n, r0, a, xq->q, xq->d, Y, ldy, o0);
-            if (a < e) x4_decode_fns[q8](w + (size_t)(a / 4) * 4 * row_bytes, row_bytes, nb, (e - a) / 4, xq->q, xq->d,
-                                         Y + (a - o0));
-            if (e < g1) tiles[0](w, row_bytes, n, e, g1, xq->q, xq->d, Y, ldy, o0);
-        } else {
-            for (int64_t rc = r0; rc < g1; rc += ROW_CHUNK) {
-                const int64_t re = rc + ROW_CHUNK < g1 ? rc + ROW_CHUNK : g1;
-                for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {
-                    const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;
-                    tiles[nt - 1](w, row_bytes, n, rc, re, xq->q + (size_t)t0 * n, xq->d + (size_t)t0 * nb,
-                                  Y + (size_t)t0 * ldy, ldy, o0);
-                }
-            }
+        int64_t a = (r0 + 3) / 4 * 4, e = g1 / 4 * 4;
+        if (a > g1) a = g1;
+        if (e < a) e = a;
+        for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {
+            const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;
+            const int16_t *q = xq->q + (size_t)t0 * n;
+            const float *d = xq->d + (size_t)t0 * nb;
+            if (r0 < a) tiles[nt - 1](w, row_bytes, n, r0, a, q, d, Y + (size_t)t0 * ldy, ldy, o0);
+            if (e < g1) tiles[nt - 1](w, row_bytes, n, e, g1, q, d, Y + (size_t)t0 * ldy, ldy, o0);
+        }
+        int64_t chunk_groups = X4_CHUNK_BYTES / (4 * (int64_t)row_bytes);
+        if (chunk_groups < 1) chunk_groups = 1;
+        for (int64_t g = a / 4; g < e / 4; g += chunk_groups) {
+            const int64_t ng = e / 4 - g < chunk_groups ? e / 4 - g : chunk_groups;
+            for (int t = 0; t < n_tok; t++)
+                x4_decode_fns[q8](w + (size_t)g * 4 * row_bytes, row_bytes, nb, ng, xq->q + (size_t)t * n,
+                                  xq->d + (size_t)t * nb, Y + (size_t)t * ldy + (4 * g - o0));
         }
     }
     if (r1 > grouped) {
