@@ -25,7 +25,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-
 /* Four halves (in the low 16 bits of u32 lanes) to f32, exactly: the
  * half's exponent and mantissa shifted into f32 position are the value
  * times 2^-112 (subnormal halves included), inf/nan get the full exponent.
@@ -198,7 +197,7 @@ GW_INLINE void q_tile(int qtype, const uint8_t *row, int64_t nb, int64_t n, cons
 #endif
 
 /* The shared row/token walk: chunk of rows, token tiles, rows of the chunk. */
-#define ROWS_WALK(TILE_FN)                                                       \
+#define ROWS_WALK(TILE_FN)                                                              \
     const int64_t nb = n / GW_QK8_0;                                                    \
     for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
         const int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1;                   \
@@ -304,67 +303,6 @@ GW_INLINE void x4_decode(int qtype, const uint8_t *grp, int64_t nb, const int16_
     wasm_v128_store(res, acc);
 }
 
-/* Prefill: row k of a group against NT tokens (as q_tile, on the
- * interleaved layout: blocks gb bytes apart, no -8 to apply). */
-GW_INLINE void x4_tile(int qtype, const uint8_t *grp, int k, int64_t nb, int64_t n, const int16_t *xq,
-                       const float *xd, int NT, float *res) {
-    const size_t qb = qtype == GW_TYPE_Q8_0 ? 32 : 16, gb = 8 + 4 * qb;
-    const v128_t mul = wasm_f32x4_splat(X4_SCALE(qtype));
-    const uint8_t *sp = grp + 2 * k, *qp = grp + 8 + k * qb;
-    v128_t acc[TILE_TOK];
-    for (int t = 0; t < NT; t++) acc[t] = wasm_f32x4_splat(0.0f);
-    int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
-        float sc[TILE_TOK][4];
-        uint16_t h0, h1, h2, h3;
-        memcpy(&h0, sp, 2);
-        memcpy(&h1, sp + gb, 2);
-        memcpy(&h2, sp + 2 * gb, 2);
-        memcpy(&h3, sp + 3 * gb, 2);
-        const v128_t h = wasm_i32x4_shl(wasm_i32x4_make(h0, h1, h2, h3), 16);
-        const v128_t dw4 = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_splat((int32_t)0x8FFFFFFF)), mul);
-        for (int t = 0; t < NT; t++)
-            wasm_v128_store(sc[t], wasm_f32x4_mul(dw4, wasm_v128_load(xd + (size_t)t * nb + b)));
-#if defined(__clang__)
-#pragma clang loop unroll(disable)
-#endif
-        for (int j = 0; j < 4; j++, qp += gb) {
-            v128_t w[4];
-            unpack_x4(qtype, qp, w);
-#if defined(__clang__)
-#pragma clang loop unroll(disable)
-#endif
-            for (int t = 0; t < NT; t++) {
-                const int16_t *x = xq + (size_t)t * n + (b + j) * GW_QK8_0;
-                const v128_t s = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[0], wasm_v128_load(x)),
-                                                               wasm_i32x4_dot_i16x8(w[1], wasm_v128_load(x + 8))),
-                                                wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[2], wasm_v128_load(x + 16)),
-                                                               wasm_i32x4_dot_i16x8(w[3], wasm_v128_load(x + 24))));
-                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
-                                                               wasm_v128_load32_splat(&sc[t][j])));
-            }
-        }
-        sp += 4 * gb;
-    }
-    for (; b < nb; b++, sp += gb, qp += gb) {
-        uint16_t hh;
-        memcpy(&hh, sp, 2);
-        const float dw = gw_half_to_float_inline(hh) * (X4_SCALE(qtype) * 0x1p-112f);
-        v128_t w[4];
-        unpack_x4(qtype, qp, w);
-        for (int t = 0; t < NT; t++) {
-            const int16_t *x = xq + (size_t)t * n + b * GW_QK8_0;
-            const v128_t s = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[0], wasm_v128_load(x)),
-                                                           wasm_i32x4_dot_i16x8(w[1], wasm_v128_load(x + 8))),
-                                            wasm_i32x4_add(wasm_i32x4_dot_i16x8(w[2], wasm_v128_load(x + 16)),
-                                                           wasm_i32x4_dot_i16x8(w[3], wasm_v128_load(x + 24))));
-            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s),
-                                                           wasm_f32x4_splat(dw * xd[(size_t)t * nb + b])));
-        }
-    }
-    for (int t = 0; t < NT; t++) res[t] = gw_hsum_f32x4(acc[t]);
-}
-
 /* Decode of n_groups whole groups, results to Y[0 .. 4 * n_groups). Called
  * through a table so neither LLVM nor Binaryen inlines it into the row walk:
  * on its own the loop gets V8's registers to itself (inlined, the masks and
@@ -380,70 +318,38 @@ static void x4_decode_groups_q8_0(const uint8_t *w, size_t row_bytes, int64_t nb
 typedef void (*x4_decode_fn)(const uint8_t *, size_t, int64_t, int64_t, const int16_t *, const float *, float *);
 static x4_decode_fn volatile const x4_decode_fns[2] = {x4_decode_groups_q4_0, x4_decode_groups_q8_0};
 
-/* Prefill: rows [o_begin, o_end) against NT tokens. One
- * function per type and tile width, called through a table for the same
- * reason as the decode loop. Y[t * ldy + (o - o0)]. */
-typedef void (*x4_tile_fn)(const uint8_t *w, size_t row_bytes, int64_t n, int64_t o_begin, int64_t o_end,
-                           const int16_t *q, const float *d, float *Y, int64_t ldy, int64_t o0);
-#define X4_TILE_FN(NAME, QT, NT)                                                                      \
-    static void NAME(const uint8_t *w, size_t row_bytes, int64_t n, int64_t o_begin, int64_t o_end,   \
-                     const int16_t *q, const float *d, float *Y, int64_t ldy, int64_t o0) {           \
-        for (int64_t o = o_begin; o < o_end; o++) {                                                   \
-            float r[TILE_TOK];                                                                        \
-            x4_tile(QT, w + (size_t)(o >> 2) * 4 * row_bytes, (int)(o & 3), n / GW_QK8_0, n, q, d, NT, r); \
-            for (int t = 0; t < NT; t++) Y[(size_t)t * ldy + (o - o0)] = r[t];                        \
-        }                                                                                             \
+/* Rows [o_begin, o_end) of the group holding o_begin (o_end at most its
+ * end), for each of n_tok tokens: the whole group through the decode loop,
+ * the rows asked for kept, so they come out exactly as in a full product. */
+static void x4_part_group(int q8, const uint8_t *w, size_t row_bytes, int64_t n, int64_t o_begin, int64_t o_end,
+                          const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
+    const int64_t nb = n / GW_QK8_0, g = o_begin / 4;
+    for (int t = 0; t < n_tok; t++) {
+        float r[4];
+        x4_decode_fns[q8](w + (size_t)g * 4 * row_bytes, row_bytes, nb, 1, xq->q + (size_t)t * n,
+                          xq->d + (size_t)t * nb, r);
+        for (int64_t o = o_begin; o < o_end; o++) Y[(size_t)t * ldy + (o - o0)] = r[o - 4 * g];
     }
-X4_TILE_FN(x4_tiles_q4_1, GW_TYPE_Q4_0, 1)
-X4_TILE_FN(x4_tiles_q4_2, GW_TYPE_Q4_0, 2)
-X4_TILE_FN(x4_tiles_q4_3, GW_TYPE_Q4_0, 3)
-X4_TILE_FN(x4_tiles_q4_4, GW_TYPE_Q4_0, 4)
-X4_TILE_FN(x4_tiles_q8_1, GW_TYPE_Q8_0, 1)
-X4_TILE_FN(x4_tiles_q8_2, GW_TYPE_Q8_0, 2)
-X4_TILE_FN(x4_tiles_q8_3, GW_TYPE_Q8_0, 3)
-X4_TILE_FN(x4_tiles_q8_4, GW_TYPE_Q8_0, 4)
-#if TILE_TOK == 8
-X4_TILE_FN(x4_tiles_q4_5, GW_TYPE_Q4_0, 5)
-X4_TILE_FN(x4_tiles_q4_6, GW_TYPE_Q4_0, 6)
-X4_TILE_FN(x4_tiles_q4_7, GW_TYPE_Q4_0, 7)
-X4_TILE_FN(x4_tiles_q4_8, GW_TYPE_Q4_0, 8)
-X4_TILE_FN(x4_tiles_q8_5, GW_TYPE_Q8_0, 5)
-X4_TILE_FN(x4_tiles_q8_6, GW_TYPE_Q8_0, 6)
-X4_TILE_FN(x4_tiles_q8_7, GW_TYPE_Q8_0, 7)
-X4_TILE_FN(x4_tiles_q8_8, GW_TYPE_Q8_0, 8)
-static const x4_tile_fn x4_tile_fns[2][TILE_TOK] = {
-    {x4_tiles_q4_1, x4_tiles_q4_2, x4_tiles_q4_3, x4_tiles_q4_4, x4_tiles_q4_5, x4_tiles_q4_6, x4_tiles_q4_7, x4_tiles_q4_8},
-    {x4_tiles_q8_1, x4_tiles_q8_2, x4_tiles_q8_3, x4_tiles_q8_4, x4_tiles_q8_5, x4_tiles_q8_6, x4_tiles_q8_7, x4_tiles_q8_8}};
-#else
-static const x4_tile_fn x4_tile_fns[2][TILE_TOK] = {
-    {x4_tiles_q4_1, x4_tiles_q4_2, x4_tiles_q4_3, x4_tiles_q4_4},
-    {x4_tiles_q8_1, x4_tiles_q8_2, x4_tiles_q8_3, x4_tiles_q8_4}};
-#endif
+}
 
 /* Rows [r0, r1) of an interleaved matrix of n_rows rows. Whole groups of
  * 4 rows go through the decode loop once per token, in chunks of groups
  * small enough to stay in L2 while the tokens go by: for prefill this runs
  * ~1.8x faster in wasm than token tiles (V8 keeps a tile's accumulators in
  * memory) and as fast natively as 8-token tiles, and with one path both
- * builds compute the same sums, bit for bit. Rows that the range cuts out
- * of a group go through the token tiles; rows after the last whole group
- * (stored row by row) through the row-layout kernels. */
+ * builds compute the same sums, bit for bit. A group the range cuts goes
+ * through the decode loop whole (x4_part_group); rows after the last whole
+ * group (stored row by row) through the row-layout kernels. */
 void gw_simd_rows_x4(int type, const uint8_t *w, size_t row_bytes, int64_t n, int64_t n_rows, int64_t r0,
                      int64_t r1, const gw_xq16 *xq, int n_tok, float *Y, int64_t ldy, int64_t o0) {
     const int q8 = type == GW_TYPE_Q8_0;
-    const x4_tile_fn *tiles = x4_tile_fns[q8];
     const int64_t nb = n / GW_QK8_0, grouped = n_rows / 4 * 4, g1 = r1 < grouped ? r1 : grouped;
     if (r0 < g1) {
         int64_t a = (r0 + 3) / 4 * 4, e = g1 / 4 * 4;
         if (a > g1) a = g1;
         if (e < a) e = a;
-        for (int t0 = 0; t0 < n_tok; t0 += TILE_TOK) {
-            const int nt = n_tok - t0 < TILE_TOK ? n_tok - t0 : TILE_TOK;
-            const int16_t *q = xq->q + (size_t)t0 * n;
-            const float *d = xq->d + (size_t)t0 * nb;
-            if (r0 < a) tiles[nt - 1](w, row_bytes, n, r0, a, q, d, Y + (size_t)t0 * ldy, ldy, o0);
-            if (e < g1) tiles[nt - 1](w, row_bytes, n, e, g1, q, d, Y + (size_t)t0 * ldy, ldy, o0);
-        }
+        if (r0 < a) x4_part_group(q8, w, row_bytes, n, r0, a, xq, n_tok, Y, ldy, o0);
+        if (e < g1) x4_part_group(q8, w, row_bytes, n, e, g1, xq, n_tok, Y, ldy, o0);
         int64_t chunk_groups = X4_CHUNK_BYTES / (4 * (int64_t)row_bytes);
         if (chunk_groups < 1) chunk_groups = 1;
         for (int64_t g = a / 4; g < e / 4; g += chunk_groups) {

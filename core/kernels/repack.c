@@ -19,9 +19,6 @@
 
 #include "kernels_internal.h"
 
-#ifdef GW_SIMD
-static int eligible(const gw_tensor *W);
-#endif
 static size_t qs_bytes(int type) { return type == GW_TYPE_Q8_0 ? GW_QK8_0 : GW_QK4_0 / 2; }
 
 #ifdef GW_SIMD
